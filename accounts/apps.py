@@ -1,0 +1,11 @@
+"""Application configuration of ``accounts``."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    """Configure the ``accounts`` app."""
+
+    name = "accounts"
+    verbose_name = _("Accounts")

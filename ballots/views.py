@@ -1,0 +1,398 @@
+"""Pages of the ballots app: election set-up, lifecycle, trustees, find my ballot."""
+
+from datetime import UTC
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import role_required
+from accounts.roles import OFFICIAL, TRUSTEE
+from ballots import forms
+from ballots.errors import ElectionError, RollImportError
+from ballots.models import Contest, Election, Trustee
+from ballots.permissions import (
+    can_manage_elections,
+    can_transition,
+    demo_ceremony_allowed,
+    is_election_trustee,
+)
+from ballots.selectors import (
+    PUBLIC_STATES,
+    election_events,
+    election_get,
+    election_list_visible,
+    election_turnout,
+    entries_by_tracker_prefix,
+    head_json,
+    head_latest,
+    receipt_json,
+    trustee_for_user,
+)
+from ballots.services import (
+    TRANSITIONS,
+    ceremony_test_share_submit,
+    ceremony_upload,
+    contest_add,
+    contest_remove,
+    election_create,
+    election_transition,
+    election_update,
+    trustee_add,
+    trustee_register_key,
+    trustee_remove,
+    voter_roll_import,
+)
+from votecrypto.ballot import tracker_display
+
+# States in which the official's tally page has something to show.
+TALLY_STATES = ("closed", "tallying", "awaiting_trustees", "published")
+
+
+def _detail_url(election: Election) -> str:
+    return reverse("ballots:detail", args=[election.election_id])
+
+
+def _visible(request: HttpRequest, election_id: str) -> Election:
+    election = election_get(election_id=election_id)
+    if election.state not in PUBLIC_STATES and not can_manage_elections(request.user):
+        trustee = trustee_for_user(election=election, user=request.user)
+        if not is_election_trustee(request.user, trustee):
+            raise Http404(election_id)
+    return election
+
+
+def election_list(request: HttpRequest) -> HttpResponse:
+    """List the elections the viewer may see."""
+    return render(
+        request,
+        "ballots/election_list.html",
+        {
+            "elections": election_list_visible(viewer=request.user),
+            "can_manage": can_manage_elections(request.user),
+        },
+    )
+
+
+def election_detail(request: HttpRequest, election_id: str) -> HttpResponse:
+    """Show an election: details, contests, board head, audit log, actions."""
+    election = _visible(request, election_id)
+    manage = can_manage_elections(request.user)
+    targets = [
+        state
+        for state in TRANSITIONS.get(election.state, frozenset())
+        if can_transition(request.user, state)
+    ]
+    latest = head_latest(election=election)
+    trustee = trustee_for_user(election=election, user=request.user)
+    return render(
+        request,
+        "ballots/election_detail.html",
+        {
+            "election": election,
+            "contests": election.contests.prefetch_related("options"),
+            "trustees": election.trustees.all(),
+            "events": election_events(election=election),
+            "can_manage": manage,
+            "targets": [
+                (state, Election.State(state).label) for state in sorted(targets)
+            ],
+            "head": head_json(latest) if latest else None,
+            "turnout": election_turnout(election=election),
+            "voter_count": election.voters.count() if manage else None,
+            "credential_count": election.credentials.count(),
+            "is_trustee": is_election_trustee(request.user, trustee),
+            "demo_allowed": demo_ceremony_allowed(),
+            "tally_states": TALLY_STATES,
+        },
+    )
+
+
+def _form_page(
+    request: HttpRequest, template: str, form: Any, **context: Any
+) -> HttpResponse:
+    return render(request, template, {"form": form, **context})
+
+
+@role_required(OFFICIAL)
+def election_new(request: HttpRequest) -> HttpResponse:
+    """Create an election in draft (the form's times are UTC)."""
+    with timezone.override(UTC):
+        return _election_new(request)
+
+
+def _election_new(request: HttpRequest) -> HttpResponse:
+    form = forms.ElectionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            election = election_create(actor=request.user, **form.cleaned_data)
+        except ElectionError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            return HttpResponseRedirect(_detail_url(election))
+    return _form_page(
+        request, "ballots/form.html", form, title=_("New election"), election=None
+    )
+
+
+@role_required(OFFICIAL)
+def election_edit(request: HttpRequest, election_id: str) -> HttpResponse:
+    """Edit an election's details while in draft (the form's times are UTC)."""
+    with timezone.override(UTC):
+        return _election_edit(request, election_id)
+
+
+def _election_edit(request: HttpRequest, election_id: str) -> HttpResponse:
+    election = election_get(election_id=election_id)
+    initial = {
+        "election_id": election.election_id,
+        "title": election.title,
+        "description": election.description,
+        "voting_starts_at": election.voting_starts_at,
+        "voting_ends_at": election.voting_ends_at,
+        "threshold": election.threshold,
+        "is_test_keys": election.is_test_keys,
+    }
+    form = forms.ElectionForm(request.POST or None, initial=initial)
+    form.fields["election_id"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "election_id"}
+        try:
+            election_update(election=election, actor=request.user, **data)
+        except ElectionError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            return HttpResponseRedirect(_detail_url(election))
+    return _form_page(
+        request, "ballots/form.html", form, title=_("Edit election"), election=election
+    )
+
+
+@role_required(OFFICIAL)
+def contest_new(request: HttpRequest, election_id: str) -> HttpResponse:
+    """Add a contest with its options."""
+    election = election_get(election_id=election_id)
+    form = forms.ContestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contest_add(election=election, actor=request.user, **form.cleaned_data)
+        except ElectionError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            return HttpResponseRedirect(_detail_url(election))
+    return _form_page(
+        request, "ballots/form.html", form, title=_("Add a contest"), election=election
+    )
+
+
+@require_POST
+@role_required(OFFICIAL)
+def contest_delete(request: HttpRequest, election_id: str, pk: int) -> HttpResponse:
+    """Remove a contest (draft only)."""
+    election = election_get(election_id=election_id)
+    contest = get_object_or_404(Contest, pk=pk, election=election)
+    try:
+        contest_remove(contest=contest, actor=request.user)
+    except ElectionError as exc:
+        messages.error(request, exc.detail)
+    return HttpResponseRedirect(_detail_url(election))
+
+
+@role_required(OFFICIAL)
+def trustee_new(request: HttpRequest, election_id: str) -> HttpResponse:
+    """Seat a trustee."""
+    election = election_get(election_id=election_id)
+    form = forms.TrusteeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            trustee_add(
+                election=election,
+                actor=request.user,
+                user=form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+            )
+        except ElectionError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            return HttpResponseRedirect(_detail_url(election))
+    return _form_page(
+        request, "ballots/form.html", form, title=_("Add a trustee"), election=election
+    )
+
+
+@require_POST
+@role_required(OFFICIAL)
+def trustee_delete(request: HttpRequest, election_id: str, pk: int) -> HttpResponse:
+    """Remove a trustee (draft only)."""
+    election = election_get(election_id=election_id)
+    trustee = get_object_or_404(Trustee, pk=pk, election=election)
+    try:
+        trustee_remove(trustee=trustee, actor=request.user)
+    except ElectionError as exc:
+        messages.error(request, exc.detail)
+    return HttpResponseRedirect(_detail_url(election))
+
+
+@role_required(OFFICIAL)
+def roll_import(request: HttpRequest, election_id: str) -> HttpResponse:
+    """Import the voter roll from CSV; show every bad line."""
+    election = election_get(election_id=election_id)
+    form = forms.RollForm(request.POST or None, request.FILES or None)
+    line_errors: list[tuple[int, str]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = voter_roll_import(
+                election=election,
+                actor=request.user,
+                csv_text=form.cleaned_data["file"],
+            )
+        except RollImportError as exc:
+            line_errors = exc.errors
+        except ElectionError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(request, _("%(n)s voters imported.") % {"n": count})
+            return HttpResponseRedirect(_detail_url(election))
+    status = 400 if line_errors else 200
+    return render(
+        request,
+        "ballots/roll_import.html",
+        {"form": form, "election": election, "line_errors": line_errors},
+        status=status,
+    )
+
+
+@role_required(OFFICIAL)
+def ceremony(request: HttpRequest, election_id: str) -> HttpResponse:
+    """Upload the offline dealer's output."""
+    election = election_get(election_id=election_id)
+    form = forms.CeremonyUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ceremony_upload(
+                election=election,
+                actor=request.user,
+                public_json=form.cleaned_data["public"].read(),
+                share_boxes=[f.read() for f in form.cleaned_data["shares"]],
+            )
+        except ElectionError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(request, _("The key ceremony's output is stored."))
+            return HttpResponseRedirect(_detail_url(election))
+    return render(
+        request,
+        "ballots/ceremony.html",
+        {"form": form, "election": election, "demo_allowed": demo_ceremony_allowed()},
+    )
+
+
+@require_POST
+@role_required(OFFICIAL)
+def ceremony_demo(request: HttpRequest, election_id: str) -> HttpResponse:
+    """Start the server-side DEMO key ceremony (never for real elections)."""
+    from ballots.tasks import run_demo_ceremony as run_demo_ceremony_task
+
+    election = election_get(election_id=election_id)
+    if not demo_ceremony_allowed():
+        raise Http404(election_id)
+    run_demo_ceremony_task.delay(election.pk, request.user.pk)
+    messages.info(request, _("The demo key ceremony was started."))
+    return HttpResponseRedirect(_detail_url(election))
+
+
+@require_POST
+@role_required(OFFICIAL)
+def transition(request: HttpRequest, election_id: str) -> HttpResponse:
+    """Move an election to another state by hand."""
+    election = election_get(election_id=election_id)
+    to_state = request.POST.get("to_state", "")
+    if not can_transition(request.user, to_state):
+        messages.error(request, _("You may not make this change."))
+        return HttpResponseRedirect(_detail_url(election))
+    try:
+        election_transition(
+            election=election,
+            to_state=to_state,
+            actor=request.user,
+            detail=request.POST.get("detail", "")[:500],
+        )
+    except ElectionError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            _("The election is now “%(state)s”.")
+            % {"state": Election.State(to_state).label},
+        )
+    return HttpResponseRedirect(_detail_url(election))
+
+
+@role_required(TRUSTEE)
+def trustee_page(request: HttpRequest, election_id: str) -> HttpResponse:
+    """A trustee's page: register the key, get the share box, pass the self-test."""
+    election = election_get(election_id=election_id)
+    trustee = trustee_for_user(election=election, user=request.user)
+    if trustee is None or not is_election_trustee(request.user, trustee):
+        raise Http404(election_id)
+    key_form = forms.TrusteeKeyForm(
+        request.POST if request.POST.get("action") == "key" else None
+    )
+    share_form = forms.TestShareForm(
+        request.POST if request.POST.get("action") == "share" else None
+    )
+    if request.method == "POST":
+        try:
+            if key_form.is_bound and key_form.is_valid():
+                trustee_register_key(
+                    trustee=trustee,
+                    public_key_hex=key_form.cleaned_data["x25519_public_key"],
+                )
+                messages.success(request, _("Your key is registered."))
+                return HttpResponseRedirect(request.path)
+            if share_form.is_bound and share_form.is_valid():
+                ceremony_test_share_submit(
+                    trustee=trustee, share_json=share_form.cleaned_data["share"]
+                )
+                messages.success(request, _("Your test share is accepted."))
+                return HttpResponseRedirect(request.path)
+        except ElectionError as exc:
+            (key_form if key_form.is_bound else share_form).add_error(None, exc.detail)
+    trustee.refresh_from_db()
+    return render(
+        request,
+        "ballots/trustee.html",
+        {
+            "election": election,
+            "trustee": trustee,
+            "key_form": key_form,
+            "share_form": share_form,
+        },
+    )
+
+
+def find_ballot(request: HttpRequest, election_id: str) -> HttpResponse:
+    """Find a ballot on the board by its tracker and show its proof data."""
+    election = _visible(request, election_id)
+    form = forms.TrackerForm(request.GET or None)
+    context: dict[str, Any] = {"election": election, "form": form}
+    if form.is_bound and form.is_valid():
+        found = entries_by_tracker_prefix(
+            election=election, prefix=form.cleaned_data["tracker"]
+        )
+        latest = head_latest(election=election)
+        if len(found) == 1 and latest is not None and latest.tree_size > found[0].seq:
+            entry = found[0]
+            context["entry"] = entry
+            context["tracker_display"] = tracker_display(entry.tracker)
+            context["proof"] = receipt_json(election=election, entry=entry, head=latest)
+        elif len(found) > 1:
+            context["ambiguous"] = True
+        else:
+            context["not_found"] = True
+    return render(request, "ballots/find.html", context)

@@ -1,0 +1,381 @@
+"""Petition signing throughput over HTTP, and the live counter's lag.
+
+``python -m bench petitions`` (needs PostgreSQL; Redis optional):
+
+1. creates a scratch database ``dauys_bench_<pid>`` next to ``DATABASE_URL``
+   (default ``postgresql://postgres@127.0.0.1:5432/postgres``), migrates it,
+   and loads one open petition and ``BENCH_SIGNERS`` signed-in citizens;
+2. starts ``BENCH_SERVERS`` daphne processes (with ``REDIS_URL`` the
+   Redis channel layer joins them; without it one server is used);
+3. several client processes POST signatures concurrently (keep-alive,
+   JSON answers) and the figures are the signatures per second and the
+   request latencies;
+4. a websocket client watches the petition's live counter while single
+   signatures are posted: the lag is from sending the POST to the new
+   count arriving on the socket;
+5. checks the log verifies with the final count, then drops the database.
+"""
+
+import base64
+import http.client
+import json
+import multiprocessing
+import os
+import secrets
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+REPO = Path(__file__).resolve().parent.parent
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
+SIGNERS = int(os.environ.get("BENCH_SIGNERS", "800"))
+SERVERS = int(os.environ.get("BENCH_SERVERS", "2"))
+LAG_SAMPLES = int(os.environ.get("BENCH_LAG_SAMPLES", "30"))
+SEED = "be" * 32
+CSRF = "benchcsrftoken0123456789abcdefgh"  # 32 characters, as Django stores it
+
+
+# ---------------------------------------------------------------- database
+
+
+def _urls() -> tuple[str, str]:
+    """Return (admin URL, scratch database URL)."""
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        base = "postgresql://postgres@127.0.0.1:5432/postgres"
+    parsed = urlparse(base)
+    admin = urlunparse(parsed._replace(path="/postgres"))
+    scratch = urlunparse(parsed._replace(path=f"/dauys_bench_{os.getpid()}"))
+    return admin, scratch
+
+
+def _admin_sql(admin_url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _env(database_url: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": database_url,
+        "DB_CONN_MAX_AGE": "60",
+        "PETITION_LOG_SEED": SEED,
+        "PETITIONS_SIGN_LIMIT_ACCOUNT": "1000000",
+        "PETITIONS_SIGN_LIMIT_IP": "1000000",
+        "PETITIONS_BURST_IP_LIMIT": "1000000000",
+        "PETITIONS_BURST_DOMAIN_LIMIT": "1000000000",
+        "LOG_LEVEL": "WARNING",
+        "CELERY_BROKER_URL": "",
+    }
+    env.pop("CI", None)
+    return env
+
+
+SETUP = r"""
+import json, sys
+import django
+django.setup()
+from django.contrib.auth.models import Group
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+from accounts.models import Region, User
+from petitions.models import Level
+from petitions.services import petition_approve, petition_create, petition_submit
+from accounts.roles import assign_role
+
+n = int(sys.argv[1])
+region = Region.objects.filter(population__isnull=False).first()
+now = timezone.now()
+users = User.objects.bulk_create(
+    User(email=f"bench{i}@example.org", full_name=f"Bench {i}", region=region,
+         email_verified_at=now, password="!")
+    for i in range(n + 2)
+)
+citizen = Group.objects.get(name="citizen")
+User.groups.through.objects.bulk_create(
+    User.groups.through(user_id=u.pk, group_id=citizen.pk) for u in users
+)
+moderator = User.objects.create(email="bench-mod@example.org", full_name="M",
+                                password="!")
+assign_role(user=moderator, role="moderator")
+creator = users[-1]
+petition = petition_create(creator=creator, title="Benchmark petition", body="Load.",
+                           topic="other", level=Level.objects.get(code="national"),
+                           region=None)
+petition.sponsors_required = 0
+petition.save()
+petition_submit(petition=petition, user=creator)
+petition_approve(petition=petition, moderator=moderator)
+cookies = []
+for user in users[:-1]:
+    session = SessionStore()
+    session["_auth_user_id"] = str(user.pk)
+    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_hash"] = user.get_session_auth_hash()
+    session.create()
+    cookies.append(session.session_key)
+print(json.dumps({"petition": petition.pk, "sessions": cookies}))
+"""
+
+CHECK = r"""
+import json, sys
+import django
+django.setup()
+from petitions.models import Petition
+from petitions.services import heads_jsonl, log_jsonl, log_public_key
+from votecrypto.petition_log import verify_log
+p = Petition.objects.get(pk=int(sys.argv[1]))
+report = verify_log(log_jsonl(p), heads_jsonl(p), bytes.fromhex(log_public_key()),
+                    claimed_count=p.signature_count)
+print(json.dumps({"ok": report.ok, "count": p.signature_count,
+                  "entries": report.entries}))
+"""
+
+
+def _python(code: str, env: dict[str, str], *args: str) -> Any:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code, *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- HTTP
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def _sign(conn: http.client.HTTPConnection, petition: int, session: str) -> int:
+    conn.request(
+        "POST",
+        f"/petitions/{petition}/sign/",
+        body="",
+        headers={
+            "Cookie": f"sessionid={session}; csrftoken={CSRF}",
+            "X-CSRFToken": CSRF,
+            "Accept": "application/json",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Host": "127.0.0.1",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def _client(args: tuple[int, int, list[str]]) -> tuple[list[float], int]:
+    """Sign once with each session; return the latencies and the failures."""
+    port, petition, sessions = args
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    latencies: list[float] = []
+    failures = 0
+    for session in sessions:
+        start = time.perf_counter()
+        status = _sign(conn, petition, session)
+        latencies.append(time.perf_counter() - start)
+        if status != 200:
+            failures += 1
+    conn.close()
+    return latencies, failures
+
+
+# ---------------------------------------------------------------- websocket
+
+
+class _Socket:
+    """The smallest websocket client that reads a server's text frames."""
+
+    def __init__(self, port: int, path: str) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        key = base64.b64encode(secrets.token_bytes(16)).decode()
+        self.sock.sendall(
+            (
+                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                f"Origin: http://127.0.0.1:{port}\r\n\r\n"
+            ).encode()
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += self.sock.recv(1)
+        if b" 101 " not in head.split(b"\r\n", 1)[0]:
+            raise RuntimeError(f"websocket refused: {head[:80]!r}")
+
+    def _exact(self, n: int) -> bytes:
+        data = b""
+        while len(data) < n:
+            chunk = self.sock.recv(n - len(data))
+            if not chunk:
+                raise RuntimeError("websocket closed")
+            data += chunk
+        return data
+
+    def receive(self) -> Any:
+        first, second = self._exact(2)
+        length = second & 0x7F
+        if length == 126:
+            (length,) = struct.unpack("!H", self._exact(2))
+        elif length == 127:
+            (length,) = struct.unpack("!Q", self._exact(8))
+        payload = self._exact(length)
+        if first & 0x0F != 1:
+            return self.receive()
+        return json.loads(payload)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+# ---------------------------------------------------------------- main
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    admin_url, scratch_url = _urls()
+    try:
+        _admin_sql(admin_url, f'CREATE DATABASE "{urlparse(scratch_url).path[1:]}"')
+    except Exception as exc:  # noqa: BLE001 (any connection problem: skip)
+        print(f"skipped: needs PostgreSQL ({exc.__class__.__name__}: {exc})")
+        return
+    env = _env(scratch_url)
+    servers: list[subprocess.Popen[bytes]] = []
+    try:
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "migrate",
+                "--noinput",
+                "--skip-checks",
+                "-v",
+                "0",
+            ],
+            cwd=REPO,
+            env=env,
+            check=True,
+            timeout=600,
+        )
+        setup = _python(SETUP, env, str(SIGNERS + LAG_SAMPLES))
+        petition: int = setup["petition"]
+        sessions: list[str] = setup["sessions"]
+        count = 1 if not os.environ.get("REDIS_URL") else max(1, SERVERS)
+        ports = [_free_port() for _ in range(count)]
+        for port in ports:
+            servers.append(
+                subprocess.Popen(  # noqa: S603
+                    [
+                        sys.executable,
+                        "-m",
+                        "daphne",
+                        "-b",
+                        "127.0.0.1",
+                        "-p",
+                        str(port),
+                        "config.asgi:application",
+                    ],
+                    cwd=REPO,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        for port in ports:
+            _wait_for_port(port)
+        warm = http.client.HTTPConnection("127.0.0.1", ports[0], timeout=30)
+        warm.request("GET", f"/petitions/{petition}/", headers={"Host": "127.0.0.1"})
+        warm.getresponse().read()
+
+        load, lag_sessions = sessions[:SIGNERS], sessions[SIGNERS:]
+        jobs = [
+            (ports[i % len(ports)], petition, load[i::CLIENTS]) for i in range(CLIENTS)
+        ]
+        start = time.perf_counter()
+        with multiprocessing.get_context("spawn").Pool(CLIENTS) as pool:
+            results = pool.map(_client, jobs)
+        elapsed = time.perf_counter() - start
+        latencies = [x for lat, _f in results for x in lat]
+        failures = sum(f for _lat, f in results)
+        print(
+            f"signing over HTTP: {len(latencies)} signatures, {CLIENTS} client "
+            f"processes, {len(ports)} server process(es), one petition"
+        )
+        print(f"  throughput: {len(latencies) / elapsed:.1f} signatures/s")
+        print(
+            f"  latency: median {statistics.median(latencies) * 1000:.1f} ms, "
+            f"p95 {_quantile(latencies, 0.95) * 1000:.1f} ms, failures {failures}"
+        )
+
+        watcher = _Socket(ports[0], f"/ws/petitions/{petition}/")
+        watcher.receive()
+        conn = http.client.HTTPConnection("127.0.0.1", ports[-1], timeout=30)
+        lags = []
+        for session in lag_sessions:
+            sent = time.perf_counter()
+            _sign(conn, petition, session)
+            while True:
+                message = watcher.receive()
+                if message.get("type") == "count":
+                    break
+            lags.append(time.perf_counter() - sent)
+        watcher.close()
+        where = "another server process" if len(ports) > 1 else "the same server"
+        print(f"live counter lag (POST sent to count received, via {where}):")
+        print(
+            f"  median {statistics.median(lags) * 1000:.1f} ms, "
+            f"p95 {_quantile(lags, 0.95) * 1000:.1f} ms over {len(lags)} signatures"
+        )
+        check = _python(CHECK, env, str(petition))
+        print(
+            f"log check: {'VERIFIED' if check['ok'] else 'NOT VERIFIED'}, "
+            f"count {check['count']}, {check['entries']} entries"
+        )
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=20)
+        _admin_sql(
+            admin_url,
+            f'DROP DATABASE IF EXISTS "{urlparse(scratch_url).path[1:]}" WITH (FORCE)',
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Fixtures of the ballots tests."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from accounts.models import User
+from tests.accounts import conftest as accounts_fixtures
+from tests.ballots.helpers import Setup, make_draft, make_open
+from tests.integration import conftest as integration_fixtures
+
+# The accounts fixtures: users with roles, a seeded generator, a clean cache.
+rng = accounts_fixtures.rng
+make_user = accounts_fixtures.make_user
+_clear_cache = accounts_fixtures._clear_cache
+# A real Celery worker on Redis against the test database.
+celery_worker = integration_fixtures.celery_worker
+
+BOARD_SECRET = "ballots-test-board-key-secret-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _ballots_settings(settings: Any) -> None:
+    """A board key secret and test keys allowed; no demo ceremony."""
+    settings.BOARD_KEY_SECRET = BOARD_SECRET
+    settings.BALLOTS_ALLOW_TEST_KEYS = True
+    settings.BALLOTS_ALLOW_DEMO_CEREMONY = False
+
+
+@pytest.fixture
+def draft(make_user: Callable[..., User]) -> Setup:
+    """A complete draft election with 3 voters."""
+    return make_draft(make_user)
+
+
+@pytest.fixture
+def opened(make_user: Callable[..., User]) -> Setup:
+    """An election open for voting now, with 3 voters."""
+    return make_open(make_user)
