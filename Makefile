@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint messages migrate bench clean help
+.PHONY: demo test e2e lint messages migrate bench clean help
 
 help:
 	@echo "make demo   - install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   - install and run the whole test suite (lint, Python, JavaScript)"
+	@echo "make e2e    - run the browser tests (needs /usr/bin/chromium: apt-get install chromium)"
 	@echo "make bench  - print benchmark figures"
 
 $(PY):
@@ -41,6 +42,9 @@ test: $(STAMP) messages lint
 	@if [ -z "$$DATABASE_URL" ] || [ -z "$$REDIS_URL" ]; then \
 	  echo "NOTE: DATABASE_URL and/or REDIS_URL are not set: the integration tests (PostgreSQL, Redis, Celery worker) will be SKIPPED and listed below."; \
 	fi
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "NOTE: /usr/bin/chromium is missing: the browser tests (tests/e2e) will be SKIPPED (in CI they fail). Install it with: apt-get install chromium"; \
+	fi
 	$(PY) -m pytest -rs $(PYTEST_ARGS)
 	@if command -v node >/dev/null 2>&1; then \
 	  node --test frontend/tests/js/; \
@@ -49,6 +53,9 @@ test: $(STAMP) messages lint
 	else \
 	  echo "NOTE: node not found: the JavaScript tests (frontend/tests/js) were SKIPPED."; \
 	fi
+
+e2e: $(STAMP) messages
+	$(PY) -m pytest -rs -m e2e tests/e2e $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -31,4 +31,5 @@ urlpatterns = [
     path("<slug:election_id>/transition/", views.transition, name="transition"),
     path("<slug:election_id>/trustee/", views.trustee_page, name="trustee"),
     path("<slug:election_id>/find/", views.find_ballot, name="find"),
+    path("<slug:election_id>/vote/", views.booth, name="booth"),
 ]

@@ -4,6 +4,7 @@ from datetime import UTC
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -17,6 +18,7 @@ from ballots import forms
 from ballots.errors import ElectionError, RollImportError
 from ballots.models import Contest, Election, Trustee
 from ballots.permissions import (
+    can_cast,
     can_manage_elections,
     can_transition,
     demo_ceremony_allowed,
@@ -33,6 +35,7 @@ from ballots.selectors import (
     head_latest,
     receipt_json,
     trustee_for_user,
+    voter_is_on_roll,
 )
 from ballots.services import (
     TRANSITIONS,
@@ -396,3 +399,79 @@ def find_ballot(request: HttpRequest, election_id: str) -> HttpResponse:
         else:
             context["not_found"] = True
     return render(request, "ballots/find.html", context)
+
+
+def _booth_strings() -> dict[str, str]:
+    """Return the booth's messages for booth.js (placeholders: ``{name}``)."""
+    return {
+        "loading": _("Loading the election…"),
+        "loadFailed": _("The election could not be loaded. Reload the page."),
+        "hashMismatch": _(
+            "The election data does not match the published election hash. "
+            "Do not vote on this device; tell the election officials."
+        ),
+        "preparing": _("Preparing the encryption: {done} of {total} steps."),
+        "prepared": _("The encryption is prepared."),
+        "codeFormat": _(
+            "A voting code has 20 letters (A–Z) and digits (2–7), "
+            "like ABCDE-FGHIJ-KLMNO-PQRST."
+        ),
+        "codeInvalid": _("This code is not valid for this election."),
+        "codeAccepted": _("Your voting code is accepted. Make your choices."),
+        "chooseRange": _("Choose between {min} and {max}."),
+        "chooseExactly": _("Choose {n}."),
+        "chooseUpTo": _("Choose up to {max}, or none."),
+        "blankChoice": _("No choice (leave blank)"),
+        "headSize": _("{size} entries"),
+        "tooMany": _("“{contest}”: you chose {count}; choose at most {max}."),
+        "tooFew": _("“{contest}”: you chose {count}; choose at least {min}."),
+        "fixChoices": _("Correct your choices before you continue."),
+        "reviewReady": _("Check your choices."),
+        "noChoice": _("(no choice: blank)"),
+        "encrypting": _("Encrypting your ballot…"),
+        "encrypted": _(
+            "Your ballot is encrypted. Write down its tracker, then cast or audit it."
+        ),
+        "encryptFailed": _("Encryption failed: {detail}"),
+        "casting": _("Casting your ballot…"),
+        "castFailed": _("Your ballot was not accepted: {detail}"),
+        "networkFailed": _("The server could not be reached. Try again."),
+        "cast": _("Your ballot is cast. Checking the receipt…"),
+        "verifying": _("Checking that your ballot is on the board…"),
+        "verified": _("Your ballot is on the board"),
+        "verifyFailed": _(
+            "Your receipt did not check: {detail}. Keep it and tell the "
+            "election officials."
+        ),
+        "auditing": _("Posting the audit…"),
+        "audited": _(
+            "The audited ballot is published with its openings. It can never "
+            "be cast. Encrypt again to vote."
+        ),
+        "auditFailed": _("The audit was not accepted: {detail}"),
+        "reencrypting": _("Preparing a fresh encryption…"),
+    }
+
+
+def booth(request: HttpRequest, election_id: str) -> HttpResponse:
+    """The voting booth: code, choices, review, encrypt, cast or audit, receipt.
+
+    Everything secret happens in the browser (booth.js and its worker); the
+    page only decides who may use it and hands over the URLs and strings.
+    """
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    election = _visible(request, election_id)
+    refusal = ""
+    if not can_cast(request.user):
+        refusal = _("Your account may not vote. Verify your e-mail address first.")
+    elif not voter_is_on_roll(election=election, user=request.user):
+        refusal = _("You are not on this election's voter roll.")
+    elif election.state != Election.State.OPEN:
+        refusal = _("This election is not open for voting.")
+    return render(
+        request,
+        "ballots/booth.html",
+        {"election": election, "refusal": refusal, "strings": _booth_strings()},
+        status=403 if refusal else 200,
+    )

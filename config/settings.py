@@ -322,5 +322,7 @@ LOGGING = {
         # Never log request bodies: they can hold passwords and voting codes.
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
+        # One line per eager task drowns the demo's console.
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
