@@ -383,7 +383,12 @@ def find_ballot(request: HttpRequest, election_id: str) -> HttpResponse:
     """Find a ballot on the board by its tracker and show its proof data."""
     election = _visible(request, election_id)
     form = forms.TrackerForm(request.GET or None)
-    context: dict[str, Any] = {"election": election, "form": form}
+    context: dict[str, Any] = {
+        "election": election,
+        "form": form,
+        "published": election.state == Election.State.PUBLISHED,
+        "strings": _find_strings(),
+    }
     if form.is_bound and form.is_valid():
         found = entries_by_tracker_prefix(
             election=election, prefix=form.cleaned_data["tracker"]
@@ -399,6 +404,30 @@ def find_ballot(request: HttpRequest, election_id: str) -> HttpResponse:
         else:
             context["not_found"] = True
     return render(request, "ballots/find.html", context)
+
+
+def _find_strings() -> dict[str, str]:
+    """Return find.js's messages (placeholders: ``{name}``)."""
+    return {
+        "verifying": _("Checking the board's proof in this browser…"),
+        "verified": _("Your ballot is on the board: verified in this browser"),
+        "failed": _(
+            "WARNING: the board's proof of your ballot does NOT verify ({detail}). "
+            "Keep your receipt and report this to the election officials."
+        ),
+        "receiptChecking": _("Checking your receipt against the election record…"),
+        "receiptUnreadable": _("This is not a receipt file (JSON): {detail}"),
+        "counted": _("Your ballot was counted (position {seq} on the board)."),
+        "superseded": _(
+            "WARNING: this ballot was replaced by a later ballot of your "
+            "credential (position {by} on the board), and that one was counted. "
+            "If you did not vote again, report this to the election officials now."
+        ),
+        "receiptFailed": _(
+            "WARNING: your receipt does NOT check against the election record "
+            "({detail}). Report this to the election officials."
+        ),
+    }
 
 
 def _booth_strings() -> dict[str, str]:

@@ -48,3 +48,34 @@ def _english_by_default() -> Iterator[None]:
     translation.activate("en")
     yield
     translation.deactivate()
+
+
+REFERENCE_LOADERS = (
+    ("accounts.migrations.0002_load_regions", "load_regions"),
+    ("accounts.migrations.0003_create_roles", "create_roles"),
+    ("petitions.migrations.0002_log_append_only_and_levels", "load_levels"),
+)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    """Restore the data migrations' rows that a transactional test's flush removed.
+
+    Regions, role groups and petition levels come from data migrations whose
+    loaders are idempotent, so they are run again when missing.  (Django's
+    ``serialized_rollback`` is no way out: it clashes with the content types
+    that the flush's post_migrate signal recreates.)
+    """
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from petitions.models import Level
+
+    if Level.objects.exists() and Group.objects.filter(name="citizen").exists():
+        return
+    for module, loader in REFERENCE_LOADERS:
+        getattr(importlib.import_module(module), loader)(apps, None)

@@ -190,7 +190,7 @@ def test_election_page_and_home_listing(opened: Setup) -> None:
     assert "ready → open" in text
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_turnout_is_broadcast_to_the_election_group(make_user) -> None:
     """A cast pushes the turnout to websocket clients of election-<id>."""
     from tests.ballots.helpers import make_open

@@ -10,7 +10,7 @@ from ballots.models import BoardEntry
 from tests.accounts.conftest import PASSWORD
 from tests.ballots.helpers import make_open
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_client_casts_and_verifies_the_receipt(

@@ -15,7 +15,7 @@ from votecrypto.merkle import MerkleTree, verify_consistency
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 VOTERS = 50

@@ -14,7 +14,7 @@ from votecrypto.heads import ELECTION, SignedHead, verify_head_signature
 
 pytestmark = [
     pytest.mark.integration,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -5,14 +5,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Region, User
-from accounts.roles import CITIZEN, MODERATOR, OFFICIAL, ROLES
+from accounts.models import User
+from accounts.roles import CITIZEN, MODERATOR, OFFICIAL
 from participation.models import Consultation
 from participation.services import consultation_publish
 from tests.accounts.conftest import make_user, rng
@@ -29,25 +28,6 @@ Dogs must be kept on a leash at all times.
 
 Cycling is allowed on marked paths only.
 """
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(request: pytest.FixtureRequest) -> None:
-    """Restore the migrations' reference rows that a flush removes.
-
-    Transactional tests (this suite's and other apps') end with a flush,
-    which deletes the regions and role groups the data migrations made;
-    ``serialized_rollback`` is no way out, since it clashes with the content
-    types that the flush's post_migrate recreates.
-    """
-    if request.node.get_closest_marker("django_db") is None:
-        return
-    Region.objects.get_or_create(
-        code="almaty",
-        defaults={"name_en": "Almaty", "name_ru": "Алматы", "name_kk": "Алматы"},
-    )
-    for role in ROLES:
-        Group.objects.get_or_create(name=role)
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.conf import LazySettings
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 
 from accounts.identity import generate_kz_iin
@@ -30,26 +28,6 @@ def _log_seed(settings: LazySettings) -> None:
 
 def _migration(name: str) -> Any:
     return importlib.import_module(name)
-
-
-@pytest.fixture(autouse=True)
-def _reference_data(request: pytest.FixtureRequest) -> None:
-    """Restore the data migrations' rows that a transactional test's flush removes.
-
-    Regions, role groups, levels and thresholds come from data migrations;
-    the loaders are idempotent, so they are simply run again when missing.
-    (``serialized_rollback`` is no way out: it clashes with the content
-    types that the flush's post_migrate recreates.)
-    """
-    if request.node.get_closest_marker("django_db") is None:
-        return
-    if Level.objects.exists() and Group.objects.filter(name=CITIZEN).exists():
-        return
-    _migration("accounts.migrations.0002_load_regions").load_regions(apps, None)
-    _migration("accounts.migrations.0003_create_roles").create_roles(apps, None)
-    _migration("petitions.migrations.0002_log_append_only_and_levels").load_levels(
-        apps, None
-    )
 
 
 @pytest.fixture(autouse=True)
