@@ -14,6 +14,12 @@
    signatures are posted: the lag is from sending the POST to the new
    count arriving on the socket;
 5. checks the log verifies with the final count, then drops the database.
+
+Under ASGI every request runs its sync code in a fresh thread, so Django's
+persistent connections (``CONN_MAX_AGE``) do not persist: each request opens
+a PostgreSQL connection.  ``?pool=true`` on ``DATABASE_URL`` (Django's psycopg
+pool; needs the ``psycopg_pool`` package) makes the servers reuse them.
+``BENCH_CLIENTS``, ``BENCH_SERVERS`` and ``BENCH_SIGNERS`` size the run.
 """
 
 import base64
@@ -50,7 +56,7 @@ def _urls() -> tuple[str, str]:
     if not base.startswith("postgres"):
         base = "postgresql://postgres@127.0.0.1:5432/postgres"
     parsed = urlparse(base)
-    admin = urlunparse(parsed._replace(path="/postgres"))
+    admin = urlunparse(parsed._replace(path="/postgres", query=""))
     scratch = urlunparse(parsed._replace(path=f"/dauys_bench_{os.getpid()}"))
     return admin, scratch
 
@@ -70,7 +76,9 @@ def _env(database_url: str) -> dict[str, str]:
         "SECRET_KEY": "bench-" + "x" * 50,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": database_url,
-        "DB_CONN_MAX_AGE": "60",
+        # Django's psycopg pool (``?pool=true`` in DATABASE_URL, needs
+        # psycopg_pool) replaces persistent connections.
+        "DB_CONN_MAX_AGE": "0" if "pool=true" in database_url else "60",
         "PETITION_LOG_SEED": SEED,
         "PETITIONS_SIGN_LIMIT_ACCOUNT": "1000000",
         "PETITIONS_SIGN_LIMIT_IP": "1000000",
@@ -333,9 +341,11 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         latencies = [x for lat, _f in results for x in lat]
         failures = sum(f for _lat, f in results)
+        pooled = "pool=true" in scratch_url
         print(
             f"signing over HTTP: {len(latencies)} signatures, {CLIENTS} client "
-            f"processes, {len(ports)} server process(es), one petition"
+            f"processes, {len(ports)} server process(es), one petition, "
+            f"{'pooled' if pooled else 'per-request'} database connections"
         )
         print(f"  throughput: {len(latencies) / elapsed:.1f} signatures/s")
         print(

@@ -298,7 +298,15 @@ def petition_sign(request: HttpRequest, pk: int) -> HttpResponse:
             )
         return redirect_to_login(reverse("petitions:detail", args=[pk]))
     user = _user(request)
-    petition = _visible(request, pk)
+    # A lighter read than ``_visible``: this is the hottest write path, and
+    # the service re-reads the row locked.  No joins: compiling a join costs
+    # more CPU on PostgreSQL than the one-row reads of the level it saves.
+    try:
+        petition = Petition.objects.get(pk=pk)
+    except Petition.DoesNotExist:
+        raise Http404(_("No such petition.")) from None
+    if not permissions.can_view(user, petition):
+        raise Http404(_("No such petition."))
     form = forms.SignForm(request.POST)
     if not form.is_valid():
         return _invalid_form(request, form, petition)
@@ -317,7 +325,7 @@ def petition_sign(request: HttpRequest, pk: int) -> HttpResponse:
         response.status_code = 429
         return response
     try:
-        _signature, receipt = services.petition_sign(
+        signature, receipt = services.petition_sign(
             petition=petition,
             user=user,
             ip=ip,
@@ -326,8 +334,9 @@ def petition_sign(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         return _refused(request, error, petition)
     if _wants_json(request):
-        petition.refresh_from_db(fields=["signature_count"])
-        return JsonResponse({"count": petition.signature_count, "receipt": receipt})
+        # The count the signature was committed with (the locked row's).
+        count = signature.petition.signature_count
+        return JsonResponse({"count": count, "receipt": receipt})
     messages.success(
         request,
         _("Your signature is counted. Download your receipt to check it in the log."),

@@ -18,17 +18,18 @@ def petition_group(petition_id: int) -> str:
     return f"petition-{petition_id}"
 
 
-def petition_lock(petition: Petition) -> Petition:
+def petition_lock(petition: Petition, *, related: bool = True) -> Petition:
     """Return the petition re-read under a row lock (inside a transaction).
 
     Every change to a petition's status, count or log goes through this
-    lock, so appends are serialised and ``seq`` stays gapless.
+    lock, so appends are serialised and ``seq`` stays gapless.  With
+    ``related=False`` the level and territory are not joined (the signing
+    path resolves what it needs from them before it takes the lock).
     """
-    return (
-        Petition.objects.select_for_update(of=("self",))
-        .select_related("level", "region")
-        .get(pk=petition.pk)
-    )
+    queryset = Petition.objects.select_for_update(of=("self",))
+    if related:
+        queryset = queryset.select_related("level", "region")
+    return queryset.get(pk=petition.pk)
 
 
 def rule_of(threshold: Threshold) -> thresholds.Rule:
@@ -62,19 +63,28 @@ _DEADLINE_KIND = {
 }
 
 
-def thresholds_apply(petition: Petition, now: datetime) -> list[ThresholdReached]:
+def thresholds_apply(
+    petition: Petition,
+    now: datetime,
+    targets: list[thresholds.Target] | None = None,
+) -> list[ThresholdReached]:
     """Record thresholds the current count reaches for the first time.
 
     Each opens the deadline of what it triggers (once per kind) and, on
     commit, notifies the creator and the signers who asked for updates.
+    ``targets`` may be resolved by the caller before it takes the row lock
+    (they depend on the level and territory only, not on the count); the
+    rows already reached are read only when the count reaches a target.
     """
+    resolved = petition_targets(petition) if targets is None else targets
+    count = petition.signature_count
+    if not any(target.is_reached(count) for target in resolved):
+        return []
     already = ThresholdReached.objects.filter(petition=petition).values_list(
         "threshold_id", flat=True
     )
     reached = []
-    for target in thresholds.newly_reached(
-        petition_targets(petition), petition.signature_count, list(already)
-    ):
+    for target in thresholds.newly_reached(resolved, count, list(already)):
         assert target.required is not None  # noqa: S101 (is_reached implies it)
         row = ThresholdReached.objects.create(
             petition=petition,

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,12 @@ from petitions.models import (
     Signature,
     Sponsorship,
 )
-from petitions.services.common import count_broadcast, petition_lock, thresholds_apply
+from petitions.services.common import (
+    count_broadcast,
+    petition_lock,
+    petition_targets,
+    thresholds_apply,
+)
 from petitions.services.log import (
     LOG_FIELDS,
     log_append,
@@ -48,6 +53,19 @@ def _refuse(message: str, code: str) -> ValidationError:
     return ValidationError(message, code=code)
 
 
+_RECENT_SQL = (
+    "SELECT"
+    " (SELECT COUNT(*) FROM (SELECT 1 FROM petitions_signature WHERE petition_id = %s"
+    " AND ip_prefix = %s AND signed_at >= %s LIMIT %s) AS by_range),"
+    " (SELECT COUNT(*) FROM (SELECT 1 FROM petitions_signature WHERE petition_id = %s"
+    " AND email_domain = %s AND signed_at >= %s LIMIT %s) AS by_domain)"
+)
+"""How many recent signatures share the range and the domain, up to limits.
+
+One round trip that reads at most ``limit`` index entries per key, instead
+of counting a busy petition's whole window on every signature."""
+
+
 def _bursts(petition: Petition, signature: Signature, now: datetime) -> None:
     """Raise (or refresh) an alert when one range or domain signs too often."""
     since = now - timedelta(seconds=settings.PETITIONS_BURST_WINDOW_SECONDS)
@@ -65,8 +83,21 @@ def _bursts(petition: Petition, signature: Signature, now: datetime) -> None:
             settings.PETITIONS_BURST_DOMAIN_LIMIT,
         ),
     )
-    for kind, field, key, limit in checks:
-        if not key:
+    if not any(key for _kind, _field, key, _limit in checks):
+        return
+    stamp = connection.ops.adapt_datetimefield_value(since)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECENT_SQL,
+            [
+                value
+                for _kind, _field, key, limit in checks
+                for value in (petition.pk, key, stamp, max(limit, 0))
+            ],
+        )
+        seen = cursor.fetchone()
+    for (kind, field, key, limit), at_least in zip(checks, seen, strict=True):
+        if not key or at_least < limit:
             continue
         recent = Signature.objects.filter(
             petition=petition, signed_at__gte=since, **{field: key}
@@ -108,11 +139,18 @@ def petition_sign(
             _("Only citizens with a confirmed e-mail address can sign petitions."),
             "not_allowed",
         )
-    petition = petition_lock(petition)
+    # The thresholds depend on the level and territory, not on the count:
+    # resolve them before the lock, so the locked section stays short.
+    targets = petition_targets(petition) if petition.level_id is not None else None
+    petition = petition_lock(petition, related=False)
     now = now or timezone.now()
     if not permissions.phase_allows_signing(petition, now):
         raise _refuse(_("This petition is not open for signatures."), "not_open")
-    existing = Signature.objects.filter(petition=petition, signer=user).first()
+    # At most one row (unique per petition and signer): no ORDER BY needed.
+    existing = next(
+        iter(Signature.objects.filter(petition=petition, signer=user).order_by()[:1]),
+        None,
+    )
     if existing is not None and existing.status == Signature.Status.COUNTED:
         raise _refuse(_("You have already signed this petition."), "already_signed")
     if existing is not None and existing.status == Signature.Status.INVALIDATED:
@@ -139,13 +177,14 @@ def petition_sign(
     else:
         for name, value in fields.items():
             setattr(existing, name, value)
+        existing.petition = petition
         existing.save()
         signature = existing
     petition.signature_count += 1
     head = log_sign_head(petition, now=now)
     petition.save(update_fields=["signature_count", *LOG_FIELDS])
     _bursts(petition, signature, now)
-    thresholds_apply(petition, now)
+    thresholds_apply(petition, now, targets)
     count_broadcast(petition)
     receipt = log_receipt_current(
         petition, head, seq=appended.seq, signer_secret=secret
