@@ -12,11 +12,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from tally.services import tally_compute, tally_publish, trustee_shares_submit
 from tests.ballots.helpers import Setup, make_open
 from tests.e2e.test_booth import choose, encrypt, enter_code, open_booth
-from tests.tally_app.helpers import cast_votes, close, trustee_shares, trustee_user
-from votecrypto.canonical import cjson
+from tests.tally_app.helpers import cast_votes, close, publish
 
 pytestmark = [
     pytest.mark.e2e,
@@ -60,21 +58,6 @@ def assert_accessible(page: Any, what: str, language: str) -> None:
         for v in blocking
     )
     assert not blocking, f"{what} [{language}] has accessibility violations:\n{report}"
-
-
-def _publish(setup: Setup) -> None:
-    """Count, submit two trustees' shares and publish the record."""
-    tally_compute(election=setup.election)
-    setup.election.refresh_from_db()
-    for index in (2, 3):
-        trustee_shares_submit(
-            election=setup.election,
-            trustee=setup.election.trustees.get(index=index),
-            actor=trustee_user(setup, index),
-            data=cjson(trustee_shares(setup, index).to_json()),
-        )
-    tally_publish(election=setup.election)
-    setup.election.refresh_from_db()
 
 
 @pytest.fixture
@@ -121,7 +104,7 @@ def published(live_server: Any, make_user: Callable[..., User]) -> Setup:
     setup = make_open(make_user)
     cast_votes(setup)
     close(setup)
-    _publish(setup)
+    publish(setup)
     return setup
 
 

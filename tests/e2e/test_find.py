@@ -12,9 +12,8 @@ from accounts.models import User
 from ballots.models import BoardEntry
 from ballots.selectors import head_latest, receipt_json
 from ballots.services import ballot_cast
-from tally.services import tally_compute, tally_publish, trustee_shares_submit
 from tests.ballots.helpers import Setup, body, encrypt, make_open
-from tests.tally_app.helpers import close, trustee_shares, trustee_user
+from tests.tally_app.helpers import close, publish
 from votecrypto.canonical import cjson
 
 pytestmark = [
@@ -106,16 +105,7 @@ def published(live_server: Any, make_user: Callable[..., User]) -> dict[str, Any
         receipts.append(receipt_json(election=setup.election, entry=entry, head=head))
     _cast(setup, 1, 3)
     close(setup)
-    tally_compute(election=setup.election)
-    setup.election.refresh_from_db()
-    for index in (2, 3):
-        trustee_shares_submit(
-            election=setup.election,
-            trustee=setup.election.trustees.get(index=index),
-            actor=trustee_user(setup, index),
-            data=cjson(trustee_shares(setup, index).to_json()),
-        )
-    tally_publish(election=setup.election)
+    publish(setup)
     return {"setup": setup, "receipts": receipts}
 
 

@@ -134,3 +134,20 @@ def trustee_tool_shares(setup: Setup, index: int, folder: Path) -> bytes:
 def trustee_user(setup: Setup, index: int) -> User:
     """Return the user seated as trustee ``index``."""
     return setup.trustees[index - 1]
+
+
+def publish(setup: Setup, indices: tuple[int, ...] = (2, 3)) -> None:
+    """Count the closed board, submit the trustees' shares and publish."""
+    from tally.services import tally_compute, tally_publish, trustee_shares_submit
+
+    tally_compute(election=setup.election)
+    setup.election.refresh_from_db()
+    for index in indices:
+        trustee_shares_submit(
+            election=setup.election,
+            trustee=setup.election.trustees.get(index=index),
+            actor=trustee_user(setup, index),
+            data=cjson(trustee_shares(setup, index).to_json()),
+        )
+    tally_publish(election=setup.election)
+    setup.election.refresh_from_db()
