@@ -32,4 +32,6 @@ urlpatterns = [
     path("<slug:election_id>/trustee/", views.trustee_page, name="trustee"),
     path("<slug:election_id>/find/", views.find_ballot, name="find"),
     path("<slug:election_id>/vote/", views.booth, name="booth"),
+    path("<slug:election_id>/board/", views.board_page, name="board"),
+    path("<slug:election_id>/audits/<int:seq>/", views.audit_check, name="audit_check"),
 ]

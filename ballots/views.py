@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -16,7 +17,7 @@ from accounts.permissions import role_required
 from accounts.roles import OFFICIAL, TRUSTEE
 from ballots import forms
 from ballots.errors import ElectionError, RollImportError
-from ballots.models import Contest, Election, Trustee
+from ballots.models import BoardEntry, Contest, Election, Trustee
 from ballots.permissions import (
     can_cast,
     can_manage_elections,
@@ -26,9 +27,11 @@ from ballots.permissions import (
 )
 from ballots.selectors import (
     PUBLIC_STATES,
+    board_entries,
     election_events,
     election_get,
     election_list_visible,
+    election_manifest,
     election_turnout,
     entries_by_tracker_prefix,
     head_json,
@@ -503,4 +506,84 @@ def booth(request: HttpRequest, election_id: str) -> HttpResponse:
         "ballots/booth.html",
         {"election": election, "refusal": refusal, "strings": _booth_strings()},
         status=403 if refusal else 200,
+    )
+
+
+BOARD_PAGE_SIZE = 50
+
+
+def board_page(request: HttpRequest, election_id: str) -> HttpResponse:
+    """The public bulletin board: entries by page, latest head, downloads."""
+    election = _visible(request, election_id)
+    if not election.election_hash:
+        raise Http404(election_id)
+    paginator = Paginator(board_entries(election=election), BOARD_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    latest = head_latest(election=election)
+    return render(
+        request,
+        "ballots/board.html",
+        {
+            "election": election,
+            "page": page,
+            "entries": [
+                {
+                    "seq": entry.seq,
+                    "type": entry.entry_type,
+                    "type_display": entry.get_entry_type_display(),
+                    "received_at": entry.received_at,
+                    "tracker": tracker_display(entry.tracker) if entry.tracker else "",
+                }
+                for entry in page.object_list
+            ],
+            "head": head_json(latest) if latest else None,
+            "turnout": election_turnout(election=election),
+        },
+    )
+
+
+def audit_check(request: HttpRequest, election_id: str, seq: int) -> HttpResponse:
+    """Check an audited ballot's openings in the browser (SPEC §5.1, §7)."""
+    election = _visible(request, election_id)
+    entry = (
+        board_entries(election=election)
+        .filter(seq=seq, entry_type=BoardEntry.Type.AUDIT)
+        .first()
+    )
+    if entry is None:
+        raise Http404(str(seq))
+    return render(
+        request,
+        "ballots/audit_check.html",
+        {
+            "election": election,
+            "entry": entry,
+            "tracker_display": tracker_display(entry.tracker),
+            "contests": [
+                {
+                    "contest_id": contest.contest_id,
+                    "title": contest.title,
+                    "options": [
+                        {"option_id": o.option_id, "title": o.title}
+                        for o in contest.options
+                    ],
+                }
+                for contest in election_manifest(election).contests
+            ],
+            "strings": {
+                "checking": _("Checking the openings in this browser…"),
+                "matches": _(
+                    "The encryption matches the openings: this device "
+                    "encrypted honestly."
+                ),
+                "failed": _(
+                    "WARNING: this audited ballot does NOT match its openings "
+                    "({reason}: {detail}). The device that encrypted it cheated "
+                    "or is broken. Report this to the election officials."
+                ),
+                "loadFailed": _("The audit could not be checked: {detail}"),
+                "selected": _("selected"),
+                "notSelected": _("not selected"),
+            },
+        },
     )

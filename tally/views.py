@@ -1,6 +1,8 @@
 """Pages of the tally: the official's tally page, the trustee's decryption
 page, the public results with the record and the verifier's report."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -13,7 +15,12 @@ from accounts.roles import OFFICIAL, TRUSTEE
 from ballots.errors import ElectionError
 from ballots.models import Election
 from ballots.permissions import is_election_trustee
-from ballots.selectors import PUBLIC_STATES, election_get, trustee_for_user
+from ballots.selectors import (
+    PUBLIC_STATES,
+    election_get,
+    election_manifest,
+    trustee_for_user,
+)
 from tally.forms import SharesUploadForm
 from tally.models import ElectionTally
 from tally.selectors import (
@@ -25,6 +32,7 @@ from tally.selectors import (
     tally_for,
 )
 from tally.services import tally_request, trustee_shares_submit
+from votecrypto.canonical import parse_json
 from votecrypto.record import RECORD_FILES
 
 TALLY_STATES = frozenset(
@@ -156,9 +164,51 @@ def results(request: HttpRequest, election_id: str) -> HttpResponse:
             "election": election,
             "tally": tally,
             "results": election_results(election=election, tally=tally),
+            "chart": _results_chart(election=election, tally=tally),
             "files": RECORD_FILES,
         },
     )
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def _results_chart(*, election: Election, tally: ElectionTally) -> dict[str, Any]:
+    """Return the turnout and, per contest and option, the bar widths.
+
+    A percentage is the share of the counted ballots that chose the option;
+    the bar's width (an SVG ``rect`` attribute: the CSP forbids inline
+    styles) is that percentage of a 100-unit wide chart.
+    """
+    results = election_results(election=election, tally=tally) or []
+    counted = 0
+    if tally.tally_json:
+        value: Any = parse_json(tally.tally_json)
+        counted = len(value["counted"])
+    electorate = len(election_manifest(election).credentials)
+    return {
+        "counted": counted,
+        "electorate": electorate,
+        "turnout_percent": _percent(counted, electorate),
+        "contests": [
+            {
+                "contest_id": contest.contest_id,
+                "title": contest.title,
+                "options": [
+                    {
+                        "option_id": option.option_id,
+                        "title": option.title,
+                        "count": option.count,
+                        "percent": _percent(option.count, counted),
+                        "bar": f"{_percent(option.count, counted):g}",
+                    }
+                    for option in contest.options
+                ],
+            }
+            for contest in results
+        ],
+    }
 
 
 @require_GET
