@@ -32,3 +32,8 @@ LANGUAGE_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Elections in tests: a fixed board-key secret, small test keys allowed,
+# and no server-side demo ceremony unless a test turns it on.
+BOARD_KEY_SECRET = "test-board-key-secret-0123456789abcdef-not-for-production"  # noqa: S105
+BALLOTS_ALLOW_TEST_KEYS = True
+BALLOTS_ALLOW_DEMO_CEREMONY = False

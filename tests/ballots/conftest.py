@@ -1,11 +1,11 @@
 """Fixtures of the ballots tests."""
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from accounts.models import User
+from config.settings_test import BOARD_KEY_SECRET
 from tests.accounts import conftest as accounts_fixtures
 from tests.ballots.helpers import Setup, make_draft, make_open
 from tests.integration import conftest as integration_fixtures
@@ -17,15 +17,8 @@ _clear_cache = accounts_fixtures._clear_cache
 # A real Celery worker on Redis against the test database.
 celery_worker = integration_fixtures.celery_worker
 
-BOARD_SECRET = "ballots-test-board-key-secret-0123456789abcdef"
-
-
-@pytest.fixture(autouse=True)
-def _ballots_settings(settings: Any) -> None:
-    """A board key secret and test keys allowed; no demo ceremony."""
-    settings.BOARD_KEY_SECRET = BOARD_SECRET
-    settings.BALLOTS_ALLOW_TEST_KEYS = True
-    settings.BALLOTS_ALLOW_DEMO_CEREMONY = False
+# The test settings' board-key secret (config/settings_test.py).
+BOARD_SECRET = BOARD_KEY_SECRET
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from django.test import Client
 
 from accounts.models import User
 from tests.accounts import conftest as accounts_fixtures
-from tests.ballots.conftest import BOARD_SECRET
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would
 # otherwise refuse to run in the test body (SynchronousOnlyOperation).
@@ -82,14 +81,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
-
-
-@pytest.fixture(autouse=True)
-def _e2e_settings(settings: Any) -> None:
-    """A board key secret and test keys allowed (as in the ballots tests)."""
-    settings.BOARD_KEY_SECRET = BOARD_SECRET
-    settings.BALLOTS_ALLOW_TEST_KEYS = True
-    settings.BALLOTS_ALLOW_DEMO_CEREMONY = False
 
 
 @pytest.fixture

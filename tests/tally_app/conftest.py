@@ -1,7 +1,6 @@
 """Fixtures of the server-side tally tests."""
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
@@ -10,16 +9,6 @@ from tests.accounts.conftest import _clear_cache, make_user, rng  # noqa: F401
 from tests.ballots.helpers import Setup
 from tests.integration.conftest import celery_worker  # noqa: F401
 from tests.tally_app.helpers import make_closed
-
-BOARD_SECRET = "tally-test-board-key-secret-0123456789abcdef"
-
-
-@pytest.fixture(autouse=True)
-def _tally_settings(settings: Any) -> None:
-    """A board key secret and test keys allowed; no demo ceremony."""
-    settings.BOARD_KEY_SECRET = BOARD_SECRET
-    settings.BALLOTS_ALLOW_TEST_KEYS = True
-    settings.BALLOTS_ALLOW_DEMO_CEREMONY = False
 
 
 @pytest.fixture
