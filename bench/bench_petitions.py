@@ -5,8 +5,11 @@
 1. creates a scratch database ``dauys_bench_<pid>`` next to ``DATABASE_URL``
    (default ``postgresql://postgres@127.0.0.1:5432/postgres``), migrates it,
    and loads one open petition and ``BENCH_SIGNERS`` signed-in citizens;
-2. starts ``BENCH_SERVERS`` daphne processes (with ``REDIS_URL`` the
-   Redis channel layer joins them; without it one server is used);
+2. starts the web servers as the README deploys them: gunicorn's WSGI
+   workers (``BENCH_WORKERS``, default 4) for HTTP and daphne for the
+   websockets, joined by the Redis channel layer (``REDIS_URL``);
+   ``BENCH_LAYOUT=daphne`` serves both from ``BENCH_SERVERS`` daphne
+   processes instead (without Redis, one daphne serves everything);
 3. several client processes POST signatures concurrently (keep-alive,
    JSON answers) and the figures are the signatures per second and the
    request latencies;
@@ -42,6 +45,8 @@ REPO = Path(__file__).resolve().parent.parent
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
 SIGNERS = int(os.environ.get("BENCH_SIGNERS", "800"))
 SERVERS = int(os.environ.get("BENCH_SERVERS", "2"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+LAYOUT = os.environ.get("BENCH_LAYOUT", "gunicorn")
 LAG_SAMPLES = int(os.environ.get("BENCH_LAG_SAMPLES", "30"))
 SEED = "be" * 32
 CSRF = "benchcsrftoken0123456789abcdefgh"  # 32 characters, as Django stores it
@@ -82,8 +87,6 @@ def _env(database_url: str) -> dict[str, str]:
         "PETITION_LOG_SEED": SEED,
         "PETITIONS_SIGN_LIMIT_ACCOUNT": "1000000",
         "PETITIONS_SIGN_LIMIT_IP": "1000000",
-        "PETITIONS_BURST_IP_LIMIT": "1000000000",
-        "PETITIONS_BURST_DOMAIN_LIMIT": "1000000000",
         "LOG_LEVEL": "WARNING",
         "CELERY_BROKER_URL": "",
     }
@@ -163,6 +166,117 @@ def _python(code: str, env: dict[str, str], *args: str) -> Any:
         timeout=600,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- servers
+
+
+def _spawn(
+    servers: list[subprocess.Popen[bytes]], env: dict[str, str], *args: str
+) -> None:
+    servers.append(
+        subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", *args],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    )
+
+
+def _start_servers(
+    servers: list[subprocess.Popen[bytes]], env: dict[str, str]
+) -> tuple[list[int], int]:
+    """Start the web servers; return (HTTP ports, websocket port).
+
+    ``gunicorn`` (the default, as the README deploys it): one gunicorn with
+    ``BENCH_WORKERS`` WSGI workers serves HTTP, one daphne serves the
+    websockets, and the Redis channel layer joins them.  ``daphne``: HTTP
+    and websockets on ``BENCH_SERVERS`` daphne processes.
+    """
+    redis = bool(os.environ.get("REDIS_URL"))
+    if LAYOUT == "gunicorn" and redis:
+        http_port, ws_port = _free_port(), _free_port()
+        _spawn(
+            servers,
+            env,
+            "gunicorn",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{http_port}",
+            "config.wsgi:application",
+        )
+        _spawn(
+            servers,
+            env,
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(ws_port),
+            "config.asgi:application",
+        )
+        for port in (http_port, ws_port):
+            _wait_for_port(port)
+        return [http_port], ws_port
+    ports = [_free_port() for _ in range(max(1, SERVERS) if redis else 1)]
+    for port in ports:
+        _spawn(
+            servers,
+            env,
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "config.asgi:application",
+        )
+    for port in ports:
+        _wait_for_port(port)
+    return ports, ports[0]
+
+
+# ---------------------------------------------------------------- CPU
+
+
+def _processes() -> dict[int, tuple[int, str, float]]:
+    """Return pid -> (parent pid, command name, CPU seconds) from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        found[int(entry.name)] = (
+            int(fields[1]),
+            name,
+            (int(fields[11]) + int(fields[12])) / ticks,
+        )
+    return found
+
+
+def _cpu(roots: list[int]) -> tuple[float, float]:
+    """Return CPU seconds used so far by the servers' trees and by PostgreSQL."""
+    table = _processes()
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _name, _cpu) in table.items():
+        children.setdefault(parent, []).append(pid)
+    servers = 0.0
+    stack = list(roots)
+    while stack:
+        pid = stack.pop()
+        if pid in table:
+            servers += table[pid][2]
+            stack.extend(children.get(pid, []))
+    postgres = sum(cpu for _p, name, cpu in table.values() if name == "postgres")
+    return servers, postgres
 
 
 # ---------------------------------------------------------------- HTTP
@@ -304,58 +418,52 @@ def main() -> None:
         setup = _python(SETUP, env, str(SIGNERS + LAG_SAMPLES))
         petition: int = setup["petition"]
         sessions: list[str] = setup["sessions"]
-        count = 1 if not os.environ.get("REDIS_URL") else max(1, SERVERS)
-        ports = [_free_port() for _ in range(count)]
-        for port in ports:
-            servers.append(
-                subprocess.Popen(  # noqa: S603
-                    [
-                        sys.executable,
-                        "-m",
-                        "daphne",
-                        "-b",
-                        "127.0.0.1",
-                        "-p",
-                        str(port),
-                        "config.asgi:application",
-                    ],
-                    cwd=REPO,
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-        for port in ports:
-            _wait_for_port(port)
-        warm = http.client.HTTPConnection("127.0.0.1", ports[0], timeout=30)
+        http_ports, ws_port = _start_servers(servers, env)
+        warm = http.client.HTTPConnection("127.0.0.1", http_ports[0], timeout=30)
         warm.request("GET", f"/petitions/{petition}/", headers={"Host": "127.0.0.1"})
         warm.getresponse().read()
 
         load, lag_sessions = sessions[:SIGNERS], sessions[SIGNERS:]
         jobs = [
-            (ports[i % len(ports)], petition, load[i::CLIENTS]) for i in range(CLIENTS)
+            (http_ports[i % len(http_ports)], petition, load[i::CLIENTS])
+            for i in range(CLIENTS)
         ]
+        cpu_before = _cpu([server.pid for server in servers])
         start = time.perf_counter()
         with multiprocessing.get_context("spawn").Pool(CLIENTS) as pool:
             results = pool.map(_client, jobs)
         elapsed = time.perf_counter() - start
+        cpu_after = _cpu([server.pid for server in servers])
         latencies = [x for lat, _f in results for x in lat]
         failures = sum(f for _lat, f in results)
         pooled = "pool=true" in scratch_url
+        connections = (
+            "pooled"
+            if pooled
+            else "per-request"
+            if http_ports == [ws_port] or LAYOUT == "daphne"
+            else "persistent"
+        )
         print(
             f"signing over HTTP: {len(latencies)} signatures, {CLIENTS} client "
-            f"processes, {len(ports)} server process(es), one petition, "
-            f"{'pooled' if pooled else 'per-request'} database connections"
+            f"processes, {LAYOUT}, one petition, {connections} database connections"
         )
         print(f"  throughput: {len(latencies) / elapsed:.1f} signatures/s")
+        per = 1000 / max(1, len(latencies))
+        web_ms = (cpu_after[0] - cpu_before[0]) * per
+        db_ms = (cpu_after[1] - cpu_before[1]) * per
+        print(
+            f"  CPU per signature: web servers {web_ms:.1f} ms, "
+            f"PostgreSQL {db_ms:.1f} ms (backends alive at the end)"
+        )
         print(
             f"  latency: median {statistics.median(latencies) * 1000:.1f} ms, "
             f"p95 {_quantile(latencies, 0.95) * 1000:.1f} ms, failures {failures}"
         )
 
-        watcher = _Socket(ports[0], f"/ws/petitions/{petition}/")
+        watcher = _Socket(ws_port, f"/ws/petitions/{petition}/")
         watcher.receive()
-        conn = http.client.HTTPConnection("127.0.0.1", ports[-1], timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", http_ports[-1], timeout=30)
         lags = []
         for session in lag_sessions:
             sent = time.perf_counter()
@@ -366,7 +474,9 @@ def main() -> None:
                     break
             lags.append(time.perf_counter() - sent)
         watcher.close()
-        where = "another server process" if len(ports) > 1 else "the same server"
+        where = (
+            "the same server" if http_ports == [ws_port] else "another server process"
+        )
         print(f"live counter lag (POST sent to count received, via {where}):")
         print(
             f"  median {statistics.median(lags) * 1000:.1f} ms, "

@@ -5,7 +5,7 @@ from functools import partial
 
 from django.db import transaction
 
-from config.websocket import broadcast_on_commit
+from config.websocket import broadcast_coalesced_on_commit
 from petitions import thresholds
 from petitions.models import Deadline, Petition, Threshold, ThresholdReached
 from petitions.tasks import (
@@ -109,8 +109,12 @@ def thresholds_apply(
 
 
 def count_broadcast(petition: Petition) -> None:
-    """Push the petition's new count to its live page once committed."""
-    broadcast_on_commit(
+    """Push the petition's new count to its live page once committed.
+
+    Coalesced: a petition signed hundreds of times a second updates its
+    pages about twenty times a second, always ending on the latest count.
+    """
+    broadcast_coalesced_on_commit(
         petition_group(petition.pk),
         "petition.count",
         {

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,7 +67,12 @@ of counting a busy petition's whole window on every signature."""
 
 
 def _bursts(petition: Petition, signature: Signature, now: datetime) -> None:
-    """Raise (or refresh) an alert when one range or domain signs too often."""
+    """Raise an alert when one range or domain signs too often; count on.
+
+    An alert opens when ``limit`` signatures of the window share a range or
+    domain; while it is open, each further signature from there adds one
+    to it, so moderators see how many signatures the burst holds.
+    """
     since = now - timedelta(seconds=settings.PETITIONS_BURST_WINDOW_SECONDS)
     checks = (
         (
@@ -99,15 +104,17 @@ def _bursts(petition: Petition, signature: Signature, now: datetime) -> None:
     for (kind, field, key, limit), at_least in zip(checks, seen, strict=True):
         if not key or at_least < limit:
             continue
+        # An open alert counts on: one UPDATE, not a count of the whole
+        # window on every signature of a busy range.
+        updated = BurstAlert.objects.filter(
+            petition=petition, kind=kind, key=key, resolved_at__isnull=True
+        ).update(signatures=F("signatures") + 1)
+        if updated:
+            continue
         recent = Signature.objects.filter(
             petition=petition, signed_at__gte=since, **{field: key}
         ).count()
-        if recent < limit:
-            continue
-        updated = BurstAlert.objects.filter(
-            petition=petition, kind=kind, key=key, resolved_at__isnull=True
-        ).update(signatures=recent)
-        if not updated:
+        if recent >= limit:
             BurstAlert.objects.create(
                 petition=petition,
                 kind=kind,

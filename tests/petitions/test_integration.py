@@ -1,14 +1,18 @@
 """The full petition lifecycle on PostgreSQL with a real Celery worker."""
 
 import json
+import os
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from django.test import Client
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from accounts.models import User
@@ -19,6 +23,7 @@ from petitions.services import (
     petition_approve,
     petition_close,
     petition_create,
+    petition_sign,
     petition_sponsor,
     petition_submit,
     response_publish,
@@ -155,3 +160,56 @@ def test_full_lifecycle_with_worker(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Receipt status: counted" in result.stdout
     assert result.stdout.splitlines()[-1] == "Result: VERIFIED"
+
+
+async def _watch_a_burst(petition: Petition, signers: list[User]) -> list[Any]:
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+
+    communicator = WebsocketCommunicator(
+        application,
+        f"/ws/petitions/{petition.pk}/",
+        headers=[(b"host", b"localhost"), (b"origin", b"http://localhost")],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    received = [await communicator.receive_json_from(timeout=10)]
+    for signer in signers:
+        await database_sync_to_async(petition_sign)(petition=petition, user=signer)
+    final = received[0]["count"] + len(signers)
+    while received[-1]["count"] != final:
+        received.append(await communicator.receive_json_from(timeout=10))
+    await communicator.disconnect()
+    return received
+
+
+@pytest.mark.django_db(transaction=True)
+def test_live_counter_coalesces_a_burst_through_redis(
+    make_petition: Callable[..., Petition], make_user: Callable[..., User]
+) -> None:
+    """Signatures in quick succession reach the page as few, ordered updates.
+
+    With the Redis channel layer, updates of one petition are coalesced to
+    at most one per interval, and the page always ends on the final count.
+    """
+    from channels.layers import channel_layers
+
+    petition = make_petition()
+    signers = [make_user() for _ in range(6)]
+    layers = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
+        }
+    }
+    with override_settings(CHANNEL_LAYERS=layers):
+        channel_layers.backends.clear()
+        try:
+            received = async_to_sync(_watch_a_burst)(petition, signers)
+        finally:
+            channel_layers.backends.clear()
+    sizes = [message["log_size"] for message in received]
+    assert sizes == sorted(sizes)
+    assert received[-1]["count"] == received[0]["count"] + 6
+    assert len(received) <= 1 + 6

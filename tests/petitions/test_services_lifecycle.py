@@ -219,6 +219,21 @@ def test_bulk_invalidation_from_burst_alert(
     assert alert.resolved_at is not None
 
 
+def test_open_burst_alert_counts_on(
+    make_petition: Callable[..., Petition],
+    make_user: Callable[..., User],
+    settings: object,
+) -> None:
+    """While an alert is open, each signature from its range adds one to it."""
+    settings.PETITIONS_BURST_IP_LIMIT = 3  # type: ignore[attr-defined]
+    petition = make_petition()
+    for _ in range(5):
+        petition_sign(petition=petition, user=make_user(), ip="203.0.113.9")
+    petition_sign(petition=petition, user=make_user(), ip="198.51.100.1")
+    alert = BurstAlert.objects.get(petition=petition, kind="ip")
+    assert (alert.key, alert.signatures) == ("203.0.113.0/24", 5)
+
+
 def test_erasure_keeps_log_and_count(
     make_petition: Callable[..., Petition], make_user: Callable[..., User]
 ) -> None:

@@ -2,6 +2,9 @@
 // {"type": "count", "count": N, ...} over /ws/petitions/<id>/; the counter
 // sits in an aria-live region, so screen readers announce changes politely.
 const section = document.querySelector("[data-petition-ws]");
+// Updates may come from several server processes: one that is older than
+// what the page shows (a smaller log) is ignored.
+let shownLogSize = -1;
 
 function connect(attempt) {
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
@@ -9,6 +12,12 @@ function connect(attempt) {
   socket.addEventListener("message", (event) => {
     const message = JSON.parse(event.data);
     if (message.type === "count" && Number.isInteger(message.count)) {
+      if (Number.isInteger(message.log_size)) {
+        if (message.log_size < shownLogSize) {
+          return;
+        }
+        shownLogSize = message.log_size;
+      }
       for (const element of section.querySelectorAll("[data-petition-count]")) {
         element.textContent = String(message.count);
       }
