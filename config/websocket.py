@@ -1,8 +1,10 @@
 """Send websocket events to Channels groups once the transaction commits."""
 
+import asyncio
+import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -10,12 +12,48 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 
+class _SenderLoop:
+    """One long-lived event loop thread per process for channel-layer sends.
+
+    ``async_to_sync`` outside a server's own loop starts a new event loop
+    for every call, and the Redis channel layer then opens a new connection
+    pool for it.  Sends go through this thread's loop instead, so the
+    layer's connections are reused.  A forked child (a gunicorn or Celery
+    worker) notices that the thread is not its own and starts another.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+
+    def run(self, coroutine: Coroutine[Any, Any, None], timeout: float) -> None:
+        """Run ``coroutine`` on the sender loop and wait for it."""
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid():
+                self._loop = asyncio.new_event_loop()
+                self._pid = os.getpid()
+                threading.Thread(
+                    target=self._loop.run_forever, name="dauys-broadcast", daemon=True
+                ).start()
+            loop = self._loop
+        asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=timeout)
+
+
+_SENDER = _SenderLoop()
+
+
 def broadcast(group: str, event_type: str, payload: dict[str, Any]) -> None:
     """Send ``payload`` to every consumer in ``group`` now."""
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(layer.group_send)(group, {"type": event_type, "payload": payload})
+    message = {"type": event_type, "payload": payload}
+    if isinstance(layer, InMemoryChannelLayer):
+        # The in-process layer wakes consumers only on the server's own loop.
+        async_to_sync(layer.group_send)(group, message)
+        return
+    _SENDER.run(layer.group_send(group, message), timeout=10)
 
 
 def broadcast_on_commit(group: str, event_type: str, payload: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import User
 from accounts.permissions import role_required
-from accounts.ratelimit import client_ip, ratelimit_hit
+from accounts.ratelimit import client_ip, ratelimit_hits
 from accounts.roles import MODERATOR, OFFICIAL
 from petitions import charts, forms, permissions, selectors, services
 from petitions.models import BurstAlert, Petition
@@ -313,9 +313,11 @@ def petition_sign(request: HttpRequest, pk: int) -> HttpResponse:
     ip = client_ip(request)
     per_account = settings.PETITIONS_SIGN_RATELIMIT_ACCOUNT
     per_ip = settings.PETITIONS_SIGN_RATELIMIT_IP
-    if not (
-        ratelimit_hit(f"petition-sign:user:{user.pk}", *per_account)
-        and ratelimit_hit(f"petition-sign:ip:{ip}", *per_ip)
+    if not ratelimit_hits(
+        [
+            (f"petition-sign:user:{user.pk}", *per_account),
+            (f"petition-sign:ip:{ip}", *per_ip),
+        ]
     ):
         error = ValidationError(
             _("Too many signatures in a short time. Please try again later."),

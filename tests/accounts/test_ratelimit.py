@@ -11,6 +11,7 @@ from accounts.ratelimit import (
     client_ip,
     ratelimit_for,
     ratelimit_hit,
+    ratelimit_hits,
     ratelimit_request,
 )
 
@@ -77,3 +78,62 @@ def test_ratelimit_request_is_per_client_ip() -> None:
     assert ratelimit_request(first, "register")
     assert not ratelimit_request(first, "register")
     assert ratelimit_request(second, "register")
+
+
+def _hits_twice_over(limit: int) -> list[bool]:
+    """Hit two keys together; the second key has room for one more hit."""
+    return [
+        ratelimit_hits([("user:7", limit, 60), ("ip:10.0.0.1", limit + 1, 60)])
+        for _ in range(limit + 2)
+    ]
+
+
+def test_hits_on_several_keys_count_every_key() -> None:
+    """All keys are counted on every call; the call passes while all are within."""
+    assert _hits_twice_over(2) == [True, True, False, False]
+    # The second key was counted four times although the first refused.
+    assert ratelimit_hit("ip:10.0.0.1", 5, 60) is True
+    assert ratelimit_hit("ip:10.0.0.1", 5, 60) is False
+
+
+@pytest.mark.parametrize(("limit", "window"), [(-1, 60), (5, 0)])
+def test_hits_bad_arguments(limit: int, window: int) -> None:
+    """Bad limits or windows are refused before anything is counted."""
+    with pytest.raises(ValueError, match="limit"):
+        ratelimit_hits([("ok", 5, 60), ("bad", limit, window)])
+    assert ratelimit_hit("ok", 1, 60) is True
+
+
+@pytest.mark.integration
+def test_hits_on_redis_in_one_round_trip() -> None:
+    """On Redis the pipeline counts like the cache path, with expiring keys."""
+    import os
+
+    import redis
+
+    layers = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "dauys-test-ratelimit",
+        }
+    }
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+
+    def forget() -> None:
+        # Only this test's keys: the Redis database also holds Celery's queues.
+        for key in client.keys("dauys-test-ratelimit:*"):
+            client.delete(key)
+
+    forget()
+    with override_settings(CACHES=layers):
+        try:
+            assert _hits_twice_over(2) == [True, True, False, False]
+            keys = client.keys("dauys-test-ratelimit:*")
+            assert len(keys) == 2
+            assert all(0 < client.ttl(key) <= 61 for key in keys)
+            # The cache reads the same counters.
+            assert ratelimit_hit("ip:10.0.0.1", 5, 60) is True
+            assert ratelimit_hit("ip:10.0.0.1", 5, 60) is False
+        finally:
+            forget()
