@@ -12,7 +12,16 @@ MAX_UPLOAD_BYTES = 16 * 1024 * 1024
 
 
 class DateTimeInput(forms.DateTimeInput):
+    """A ``datetime-local`` input: its value needs a "T" between date and time.
+
+    Django's default format ("2027-03-01 06:00:00") is no valid value for
+    it, so browsers would show an edited election's times empty.
+    """
+
     input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M:%S")
 
 
 class ElectionForm(forms.Form):

@@ -28,6 +28,7 @@ from ballots.permissions import (
 from ballots.selectors import (
     PUBLIC_STATES,
     board_entries,
+    ceremony_public,
     election_events,
     election_get,
     election_list_visible,
@@ -54,6 +55,8 @@ from ballots.services import (
     trustee_remove,
     voter_roll_import,
 )
+from tally.selectors import trustee_progress
+from tally.trustee_console import MIN_PASSPHRASE_LENGTH, trustee_console_strings
 from votecrypto.ballot import tracker_display
 
 # States in which the official's tally page has something to show.
@@ -96,13 +99,18 @@ def election_detail(request: HttpRequest, election_id: str) -> HttpResponse:
     ]
     latest = head_latest(election=election)
     trustee = trustee_for_user(election=election, user=request.user)
+    trustees = list(election.trustees.all())
+    public = ceremony_public(election) if manage else None
     return render(
         request,
         "ballots/election_detail.html",
         {
             "election": election,
             "contests": election.contests.prefetch_related("options"),
-            "trustees": election.trustees.all(),
+            "trustees": trustees,
+            # The key ceremony's progress, for the officials who follow it.
+            "key_hash": public.key_hash if public else "",
+            "test_shares": sum(1 for seat in trustees if seat.test_share_json),
             "events": election_events(election=election),
             "can_manage": manage,
             "targets": [
@@ -378,6 +386,10 @@ def trustee_page(request: HttpRequest, election_id: str) -> HttpResponse:
             "trustee": trustee,
             "key_form": key_form,
             "share_form": share_form,
+            # The browser console (trustee.js) and who has done what.
+            "progress": trustee_progress(election=election),
+            "console_strings": trustee_console_strings(),
+            "min_passphrase": MIN_PASSPHRASE_LENGTH,
         },
     )
 

@@ -45,6 +45,8 @@ from votecrypto.canonical import (
 from votecrypto.errors import CryptoCheckError, StructureError, VoteCryptoError
 from votecrypto.primes import MIN_PAILLIER_BITS, generate_paillier_primes
 from votecrypto.sharefile import (
+    KDF_PBKDF2,
+    KDF_SCRYPT,
     generate_x25519_private_key,
     write_key_file,
     x25519_public_key,
@@ -249,7 +251,8 @@ def run_keygen(args: argparse.Namespace) -> int:
     passphrase = _read_passphrase(Path(args.passphrase_file))
     out = Path(args.out)
     private_key = generate_x25519_private_key()
-    content = write_key_file(private_key, passphrase)
+    kdf = KDF_PBKDF2 if args.kdf == "pbkdf2" else KDF_SCRYPT
+    content = write_key_file(private_key, passphrase, kdf=kdf)
     try:
         # O_EXCL: never overwrite a key file, which could destroy a key in use.
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -295,6 +298,13 @@ def _keygen_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, help="key file to create")
     parser.add_argument(
         "--passphrase-file", required=True, help="file holding the passphrase"
+    )
+    parser.add_argument(
+        "--kdf",
+        choices=("scrypt", "pbkdf2"),
+        default="scrypt",
+        help="how the passphrase seals the key: scrypt (default) or pbkdf2, "
+        "which the browser's trustee console can also open",
     )
     return parser
 

@@ -223,3 +223,32 @@ def tally_status_json(*, election: Election) -> dict[str, Json]:
         status["board"] = {"tree_size": tally.tree_size, "root_hash": tally.root_hash}
         status["counted"] = len(stored_counted(tally))
     return status
+
+
+@dataclass(frozen=True)
+class TrusteeProgress:
+    """What one trustee has done so far (nothing secret)."""
+
+    index: int
+    name: str
+    has_key: bool
+    """The X25519 public key is registered."""
+    has_test_share: bool
+    """The ceremony's test share was accepted (stored only once checked)."""
+    has_uploaded: bool
+    """The decryption shares were accepted."""
+
+
+def trustee_progress(*, election: Election) -> list[TrusteeProgress]:
+    """Return every trustee of ``election`` with the steps they have done."""
+    uploaded = set(share_uploads(election=election).values_list("index", flat=True))
+    return [
+        TrusteeProgress(
+            index=trustee.index,
+            name=trustee.name,
+            has_key=bool(trustee.x25519_public_key),
+            has_test_share=bool(trustee.test_share_json),
+            has_uploaded=trustee.index in uploaded,
+        )
+        for trustee in election.trustees.order_by("index")
+    ]

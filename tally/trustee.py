@@ -7,7 +7,9 @@ Decrypt an election's aggregates::
 
 ``share.json`` is the dealer's share box for this trustee (``share-<i>.json``
 of ``python -m tally.ceremony``, SPEC §2.2 step 6), opened with the X25519
-private key in ``key.json``, which the passphrase in ``F`` unseals.  A
+private key in ``key.json``, which the passphrase in ``F`` unseals (a key
+file of either variant: scrypt, as ``python -m tally.ceremony keygen``
+writes it, or PBKDF2, as the browser's trustee console does).  A
 passphrase-sealed share file (:mod:`votecrypto.sharefile`) is accepted as
 well, without ``--key``.  The share is checked against the trustee's
 verification key in the manifest.  The tool then **recomputes every

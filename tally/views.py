@@ -30,8 +30,11 @@ from tally.selectors import (
     share_upload_for,
     share_uploads,
     tally_for,
+    tally_status_json,
+    trustee_progress,
 )
 from tally.services import tally_request, trustee_shares_submit
+from tally.trustee_console import trustee_console_strings
 from votecrypto.canonical import parse_json
 from votecrypto.record import RECORD_FILES
 
@@ -63,6 +66,8 @@ def tally_page(request: HttpRequest, election_id: str) -> HttpResponse:
         {
             "election": election,
             "tally": tally,
+            "status": tally_status_json(election=election),
+            "strings": _progress_strings(),
             "trustees": [
                 (trustee, trustee.index in uploaded)
                 for trustee in election.trustees.order_by("index")
@@ -72,6 +77,20 @@ def tally_page(request: HttpRequest, election_id: str) -> HttpResponse:
             and tally is None,
         },
     )
+
+
+def _progress_strings() -> dict[str, str]:
+    """Return tally-progress.js's messages (placeholders: ``{name}``)."""
+    return {
+        "checked": _("Entries checked: {done} of {total}."),
+        "tallying": _("Counting the closed board…"),
+        "awaiting_trustees": _(
+            "The board is counted; waiting for the trustees' decryption shares."
+        ),
+        "shares": _("A trustee's decryption shares were accepted."),
+        "published": _("The results are published; the verifier is running."),
+        "verified": _("The verifier has checked the published record."),
+    }
 
 
 @require_POST
@@ -123,6 +142,9 @@ def trustee_decrypt(request: HttpRequest, election_id: str) -> HttpResponse:
             "tally": tally_for(election=election),
             "upload": share_upload_for(election=election, index=trustee.index),
             "form": form,
+            # The browser console (trustee-decrypt.js) and who has done what.
+            "progress": trustee_progress(election=election),
+            "console_strings": trustee_console_strings(),
         },
         status=status,
     )

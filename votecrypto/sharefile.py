@@ -6,6 +6,12 @@ a key from ``scrypt(passphrase, salt)`` (production cost ``N = 2^15``,
 96-bit nonce, and the whole file except ``ciphertext`` is the additional
 data, so that changing any field makes the file unreadable.
 
+A key file may instead derive its key with PBKDF2-HMAC-SHA256
+(``{"algorithm": "pbkdf2-sha256", "salt", "iterations"}``, at least
+600,000 iterations): WebCrypto has PBKDF2 but not scrypt, so this is the
+variant the browser's trustee console writes and reads.  Both tools read
+both variants of a key file; a share file is scrypt only.
+
 * A **share file** holds trustee ``i``'s share ``s_i`` (decrypted from its
   :class:`~votecrypto.threshold.ShareBox`) together with what identifies and
   checks it: ``election_id``, ``key_hash``, ``index``, ``n``, ``t``, ``ℓ``,
@@ -17,12 +23,14 @@ These formats are local to the trustees' tools, not part of the record.
 """
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from votecrypto.canonical import (
@@ -43,8 +51,13 @@ from votecrypto.errors import CryptoCheckError, EncodingError, StructureError
 from votecrypto.threshold import check_share
 
 __all__ = [
+    "KDF_PBKDF2",
+    "KDF_SCRYPT",
     "KEY_FILE_FORMAT",
+    "MAX_PBKDF2_ITERATIONS",
+    "MIN_PBKDF2_ITERATIONS",
     "OPEN_FAILED",
+    "PBKDF2_ITERATIONS",
     "SCRYPT_N",
     "SCRYPT_P",
     "SCRYPT_R",
@@ -71,6 +84,18 @@ SCRYPT_R = 8
 """scrypt block size ``r``."""
 SCRYPT_P = 1
 """scrypt parallelism ``p``."""
+
+KDF_SCRYPT = "scrypt"
+"""``kdf.algorithm`` of the scrypt variant (share and key files)."""
+KDF_PBKDF2 = "pbkdf2-sha256"
+"""``kdf.algorithm`` of the PBKDF2-HMAC-SHA256 variant (key files only)."""
+
+PBKDF2_ITERATIONS = 600_000
+"""Iterations written by default (OWASP's 2023 figure for PBKDF2-HMAC-SHA256)."""
+MIN_PBKDF2_ITERATIONS = 600_000
+"""Fewest iterations a PBKDF2 key file may use: fewer are refused on reading."""
+MAX_PBKDF2_ITERATIONS = 10_000_000
+"""Most iterations accepted, so that a file cannot make opening it hang."""
 
 OPEN_FAILED = "wrong passphrase or corrupted file"
 """The message of every failure to open a sealed file."""
@@ -102,11 +127,27 @@ def _passphrase_bytes(passphrase: str | bytes) -> bytes:
     return passphrase.encode("utf-8") if isinstance(passphrase, str) else passphrase
 
 
+def _check_pbkdf2_iterations(iterations: int, name: str) -> None:
+    """Require ``MIN_PBKDF2_ITERATIONS ≤ iterations ≤ MAX_PBKDF2_ITERATIONS``."""
+    if not MIN_PBKDF2_ITERATIONS <= iterations <= MAX_PBKDF2_ITERATIONS:
+        raise StructureError(
+            f"{name}.iterations",
+            f"PBKDF2 needs {MIN_PBKDF2_ITERATIONS}…{MAX_PBKDF2_ITERATIONS} iterations",
+        )
+
+
 def _derive(passphrase: str | bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
     """Return the 32-byte AES key ``scrypt(passphrase, salt, N, r, p)``."""
     return Scrypt(salt=salt, length=_KEY_BYTES, n=n, r=r, p=p).derive(
         _passphrase_bytes(passphrase)
     )
+
+
+def _derive_pbkdf2(passphrase: str | bytes, salt: bytes, iterations: int) -> bytes:
+    """Return the 32-byte AES key ``PBKDF2-HMAC-SHA256(passphrase, salt, c)``."""
+    return PBKDF2HMAC(
+        algorithm=hashes.SHA256(), length=_KEY_BYTES, salt=salt, iterations=iterations
+    ).derive(_passphrase_bytes(passphrase))
 
 
 def _seal(
@@ -117,25 +158,42 @@ def _seal(
     scrypt_n: int,
     salt: bytes | None,
     nonce: bytes | None,
+    kdf: str = KDF_SCRYPT,
+    iterations: int = PBKDF2_ITERATIONS,
 ) -> bytes:
-    """Return the sealed file: ``header`` plus ``kdf``, ``nonce``, ``ciphertext``."""
+    """Return the sealed file: ``header`` plus ``kdf``, ``nonce``, ``ciphertext``.
+
+    ``kdf`` is :data:`KDF_SCRYPT` (cost ``scrypt_n``) or :data:`KDF_PBKDF2`
+    (``iterations``).
+    """
     if not _passphrase_bytes(passphrase):
         raise ValueError("the passphrase must not be empty")
-    _check_scrypt_cost(scrypt_n, SCRYPT_R, SCRYPT_P, "kdf")
     salt = secrets.token_bytes(_SALT_BYTES) if salt is None else salt
     nonce = secrets.token_bytes(_NONCE_BYTES) if nonce is None else nonce
     if len(salt) != _SALT_BYTES or len(nonce) != _NONCE_BYTES:
         raise ValueError("salt has 16 bytes and nonce 12")
     obj: dict[str, Json] = dict(header)
-    obj["kdf"] = {
-        "algorithm": "scrypt",
-        "salt": hex_bytes(salt),
-        "n": scrypt_n,
-        "r": SCRYPT_R,
-        "p": SCRYPT_P,
-    }
+    if kdf == KDF_SCRYPT:
+        _check_scrypt_cost(scrypt_n, SCRYPT_R, SCRYPT_P, "kdf")
+        obj["kdf"] = {
+            "algorithm": KDF_SCRYPT,
+            "salt": hex_bytes(salt),
+            "n": scrypt_n,
+            "r": SCRYPT_R,
+            "p": SCRYPT_P,
+        }
+        key = _derive(passphrase, salt, scrypt_n, SCRYPT_R, SCRYPT_P)
+    elif kdf == KDF_PBKDF2:
+        _check_pbkdf2_iterations(iterations, "kdf")
+        obj["kdf"] = {
+            "algorithm": KDF_PBKDF2,
+            "salt": hex_bytes(salt),
+            "iterations": iterations,
+        }
+        key = _derive_pbkdf2(passphrase, salt, iterations)
+    else:
+        raise ValueError(f"unknown kdf {kdf!r}")
     obj["nonce"] = hex_bytes(nonce)
-    key = _derive(passphrase, salt, scrypt_n, SCRYPT_R, SCRYPT_P)
     obj["ciphertext"] = hex_bytes(AESGCM(key).encrypt(nonce, secret, cjson(obj)))
     return cjson_line(obj)
 
@@ -147,20 +205,49 @@ def _parse_file(data: bytes | str, name: str, keys: tuple[str, ...]) -> dict[str
     return dict(obj)
 
 
-def _open(obj: Mapping[str, Json], passphrase: str | bytes, name: str) -> bytes:
+def _kdf_key(
+    value: Json, passphrase: str | bytes, name: str, algorithms: tuple[str, ...]
+) -> Callable[[], bytes]:
+    """Parse ``kdf`` strictly for one of ``algorithms``; return the key's maker.
+
+    Every field is checked before any (slow) key derivation starts.
+    """
+    field = f"{name}.kdf"
+    if not isinstance(value, dict):
+        raise StructureError(field, "expected an object")
+    if "algorithm" not in value:
+        raise StructureError(field, "missing key(s): algorithm")
+    algorithm = value["algorithm"]
+    if algorithm not in algorithms:
+        expected = " or ".join(f'"{known}"' for known in algorithms)
+        raise StructureError(f"{field}.algorithm", f"expected {expected}")
+    if algorithm == KDF_PBKDF2:
+        kdf = expect_object(value, field, ("algorithm", "salt", "iterations"))
+        salt = parse_hex_bytes(kdf["salt"], f"{field}.salt", _SALT_BYTES)
+        iterations = expect_int(kdf["iterations"], f"{field}.iterations", 1)
+        _check_pbkdf2_iterations(iterations, field)
+        return lambda: _derive_pbkdf2(passphrase, salt, iterations)
+    kdf = expect_object(value, field, ("algorithm", "salt", "n", "r", "p"))
+    salt = parse_hex_bytes(kdf["salt"], f"{field}.salt", _SALT_BYTES)
+    n = expect_int(kdf["n"], f"{field}.n", 2)
+    r = expect_int(kdf["r"], f"{field}.r", 1)
+    p = expect_int(kdf["p"], f"{field}.p", 1)
+    _check_scrypt_cost(n, r, p, field)
+    return lambda: _derive(passphrase, salt, n, r, p)
+
+
+def _open(
+    obj: Mapping[str, Json],
+    passphrase: str | bytes,
+    name: str,
+    algorithms: tuple[str, ...] = (KDF_SCRYPT,),
+) -> bytes:
     """Return the secret of a parsed sealed file, or raise on a bad passphrase."""
-    kdf = expect_object(obj["kdf"], f"{name}.kdf", ("algorithm", "salt", "n", "r", "p"))
-    if kdf["algorithm"] != "scrypt":
-        raise StructureError(f"{name}.kdf.algorithm", 'expected "scrypt"')
-    salt = parse_hex_bytes(kdf["salt"], f"{name}.kdf.salt", _SALT_BYTES)
-    n = expect_int(kdf["n"], f"{name}.kdf.n", 2)
-    r = expect_int(kdf["r"], f"{name}.kdf.r", 1)
-    p = expect_int(kdf["p"], f"{name}.kdf.p", 1)
-    _check_scrypt_cost(n, r, p, f"{name}.kdf")
+    derive = _kdf_key(obj["kdf"], passphrase, name, algorithms)
     nonce = parse_hex_bytes(obj["nonce"], f"{name}.nonce", _NONCE_BYTES)
     ciphertext = parse_hex_bytes(obj["ciphertext"], f"{name}.ciphertext")
     header = {key: value for key, value in obj.items() if key != "ciphertext"}
-    key = _derive(passphrase, salt, n, r, p)
+    key = derive()
     try:
         return AESGCM(key).decrypt(nonce, ciphertext, cjson(header))
     except InvalidTag as exc:
@@ -329,17 +416,29 @@ def write_key_file(
     scrypt_n: int = SCRYPT_N,
     salt: bytes | None = None,
     nonce: bytes | None = None,
+    kdf: str = KDF_SCRYPT,
+    iterations: int = PBKDF2_ITERATIONS,
 ) -> bytes:
     """Return the bytes of a key file sealing an X25519 private key.
 
     The file shows ``public_key`` in clear, for registering with the dealer.
+    ``kdf`` is :data:`KDF_SCRYPT` (the default; cost ``scrypt_n``) or
+    :data:`KDF_PBKDF2` (``iterations``, at least
+    :data:`MIN_PBKDF2_ITERATIONS`), the variant a browser can open.
     """
     header = {
         "format": KEY_FILE_FORMAT,
         "public_key": x25519_public_key(private_key).hex(),
     }
     return _seal(
-        header, private_key, passphrase, scrypt_n=scrypt_n, salt=salt, nonce=nonce
+        header,
+        private_key,
+        passphrase,
+        scrypt_n=scrypt_n,
+        salt=salt,
+        nonce=nonce,
+        kdf=kdf,
+        iterations=iterations,
     )
 
 
@@ -358,13 +457,15 @@ def read_key_file_public_key(data: bytes | str) -> bytes:
 
 
 def read_key_file(data: bytes | str, passphrase: str | bytes) -> bytes:
-    """Open a key file and return its X25519 private key (32 bytes).
+    """Open a key file (either variant) and return its X25519 private key.
 
     Raise ``CryptoCheckError("key_file", "wrong passphrase or corrupted
-    file")`` when the passphrase is wrong or the file was changed.
+    file")`` when the passphrase is wrong or the file was changed, and
+    ``StructureError`` for an unknown ``kdf`` or one too weak (PBKDF2 with
+    fewer than :data:`MIN_PBKDF2_ITERATIONS` iterations).
     """
     obj, public_key = _parse_key_file(data)
-    private_key = _open(obj, passphrase, "key_file")
+    private_key = _open(obj, passphrase, "key_file", (KDF_SCRYPT, KDF_PBKDF2))
     if len(private_key) != _KEY_BYTES or x25519_public_key(private_key) != public_key:
         raise CryptoCheckError("key_file.public_key", "does not match the private key")
     return private_key

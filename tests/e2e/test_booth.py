@@ -141,7 +141,7 @@ def test_booth_refuses_bad_codes_and_choices(
 
     enter_code(page, "AAAAA-BBBBB-CCCCC-DDDDD")
     page.wait_for_function(
-        "document.getElementById('voting-code-error').textContent !== ''"
+        "() => document.getElementById('voting-code-error').textContent !== ''"
     )
     assert error.text_content() == "This code is not valid for this election."
     assert page.text_content("#booth-status") == (
@@ -152,7 +152,7 @@ def test_booth_refuses_bad_codes_and_choices(
     page.evaluate("document.getElementById('voting-code-error').textContent = ''")
     enter_code(page, other.code_of(other.voters[0]))
     page.wait_for_function(
-        "document.getElementById('voting-code-error').textContent !== ''"
+        "() => document.getElementById('voting-code-error').textContent !== ''"
     )
     assert error.text_content() == "This code is not valid for this election."
     assert page.locator("#step-choose").is_hidden()
@@ -160,7 +160,7 @@ def test_booth_refuses_bad_codes_and_choices(
     page.evaluate("document.getElementById('voting-code-error').textContent = ''")
     enter_code(page, "not a code")
     page.wait_for_function(
-        "document.getElementById('voting-code-error').textContent !== ''"
+        "() => document.getElementById('voting-code-error').textContent !== ''"
     )
     assert str(error.text_content()).startswith("A voting code has 20 letters")
 

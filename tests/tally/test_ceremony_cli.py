@@ -88,6 +88,28 @@ def test_keygen_writes_a_private_key_file(
     assert len(read_key_file(path.read_bytes(), PASSPHRASE)) == 32
 
 
+def test_keygen_pbkdf2_key_file_for_the_browser(tmp_path: Path) -> None:
+    """--kdf pbkdf2 seals the key the way the browser's console opens it."""
+    passphrase_file = tmp_path / "passphrase.txt"
+    passphrase_file.write_text(PASSPHRASE + "\n", encoding="utf-8")
+    out = tmp_path / "key.json"
+    argv = ["keygen", "--out", str(out), "--passphrase-file", str(passphrase_file)]
+    assert main([*argv, "--kdf", "pbkdf2"]) == 0
+    sealed = json.loads(out.read_text(encoding="utf-8"))
+    assert sealed["kdf"]["algorithm"] == "pbkdf2-sha256"
+    assert len(read_key_file(out.read_bytes(), PASSPHRASE)) == 32
+    default = tmp_path / "default.json"
+    assert (
+        main(
+            ["keygen", "--out", str(default), "--passphrase-file", str(passphrase_file)]
+        )
+        == 0
+    )
+    assert (
+        json.loads(default.read_text(encoding="utf-8"))["kdf"]["algorithm"] == "scrypt"
+    )
+
+
 def test_keygen_refuses_to_overwrite(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,7 +12,7 @@
 //   show trackerDisplay(tracker); then cast `ballot`, or post auditPayload(ballot, openings).
 
 import { hexBytes, hexInt, modPow, parseHexBytes, parseHexInt, randomUnit } from "./bigint.js";
-import { ChoiceError, CryptoError, EncodingError, StructureError } from "./errors.js";
+import { ChoiceError, CryptoError, EncodingError, StructureError, expectList, expectObject } from "./errors.js";
 import { publicKeyFromSeed, sign, verifyProblem } from "./ed25519.js";
 import { Hhex } from "./hash.js";
 import { encryptWithFactor, isUnit, isValidCiphertext } from "./paillier.js";
@@ -376,32 +376,6 @@ export function auditPayload(ballot, openings) {
 }
 
 // ------------------------------------------------------------ structure
-
-function expectObject(value, field, keys) {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new StructureError(field, "expected an object");
-  }
-  const present = Object.keys(value);
-  const missing = keys.filter((key) => !present.includes(key)).sort();
-  const extra = present.filter((key) => !keys.includes(key)).sort();
-  if (missing.length) {
-    throw new StructureError(field, `missing key(s): ${missing.join(", ")}`);
-  }
-  if (extra.length) {
-    throw new StructureError(field, `unknown key(s): ${extra.join(", ")}`);
-  }
-  return value;
-}
-
-function expectList(value, field, length = undefined) {
-  if (!Array.isArray(value)) {
-    throw new StructureError(field, "expected an array");
-  }
-  if (length !== undefined && value.length !== length) {
-    throw new StructureError(field, `expected ${length} items, got ${value.length}`);
-  }
-  return value;
-}
 
 function expectString(value, field) {
   if (typeof value !== "string") {

@@ -310,3 +310,24 @@ export function randomUnit(n) {
     }
   }
 }
+
+/** Decode unpadded (or padded) base64url text, as in a JWK, to bytes. */
+export function base64UrlDecode(text) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const out = [];
+  let buffer = 0;
+  let bits = 0;
+  for (const ch of text.replace(/=+$/, "")) {
+    const value = alphabet.indexOf(ch);
+    if (value < 0) {
+      throw new TypeError("bad base64url");
+    }
+    buffer = (buffer << 6) | value;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((buffer >> bits) & 0xff);
+    }
+  }
+  return Uint8Array.from(out);
+}

@@ -7,7 +7,7 @@
 // so `verify` decodes A and R itself (RFC 8032 §5.1.3), rejects y ≥ p, the
 // eight points of small order and S ≥ L, and only then asks WebCrypto.
 
-import { bytesToBigInt, hexBytes, mod, modPow } from "./bigint.js";
+import { base64UrlDecode, bytesToBigInt, hexBytes, mod, modPow } from "./bigint.js";
 
 /** Bytes of a public key. */
 export const PUBLIC_KEY_LENGTH = 32;
@@ -156,26 +156,6 @@ export async function importSeed(seed, extractable = false) {
   der.set(PKCS8_PREFIX);
   der.set(seed, PKCS8_PREFIX.length);
   return globalThis.crypto.subtle.importKey("pkcs8", der, ALGORITHM, extractable, ["sign"]);
-}
-
-function base64UrlDecode(text) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  const out = [];
-  let buffer = 0;
-  let bits = 0;
-  for (const ch of text.replace(/=+$/, "")) {
-    const value = alphabet.indexOf(ch);
-    if (value < 0) {
-      throw new TypeError("bad base64url");
-    }
-    buffer = (buffer << 6) | value;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((buffer >> bits) & 0xff);
-    }
-  }
-  return Uint8Array.from(out);
 }
 
 /**

@@ -36,3 +36,31 @@ export class VotingCodeError extends CryptoError {
 
 /** Choices that the contest rules (min/max selections) do not allow (SPEC §5). */
 export class ChoiceError extends CryptoError {}
+
+/** Return `value` if it is an object with exactly `keys`; throw StructureError otherwise. */
+export function expectObject(value, field, keys) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new StructureError(field, "expected an object");
+  }
+  const present = Object.keys(value);
+  const missing = keys.filter((key) => !present.includes(key)).sort();
+  const extra = present.filter((key) => !keys.includes(key)).sort();
+  if (missing.length) {
+    throw new StructureError(field, `missing key(s): ${missing.join(", ")}`);
+  }
+  if (extra.length) {
+    throw new StructureError(field, `unknown key(s): ${extra.join(", ")}`);
+  }
+  return value;
+}
+
+/** Return `value` if it is an array (of `length` items, when given); throw StructureError otherwise. */
+export function expectList(value, field, length = undefined) {
+  if (!Array.isArray(value)) {
+    throw new StructureError(field, "expected an array");
+  }
+  if (length !== undefined && value.length !== length) {
+    throw new StructureError(field, `expected ${length} items, got ${value.length}`);
+  }
+  return value;
+}
