@@ -2,10 +2,11 @@
 
 import ipaddress
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -114,15 +115,23 @@ def _bursts(petition: Petition, signature: Signature, now: datetime) -> None:
         recent = Signature.objects.filter(
             petition=petition, signed_at__gte=since, **{field: key}
         ).count()
-        if recent >= limit:
-            BurstAlert.objects.create(
-                petition=petition,
-                kind=kind,
-                key=key,
-                signatures=recent,
-                window_start=since,
-                created_at=now,
-            )
+        if recent < limit:
+            continue
+        try:
+            with transaction.atomic():
+                BurstAlert.objects.create(
+                    petition=petition,
+                    kind=kind,
+                    key=key,
+                    signatures=recent,
+                    window_start=since,
+                    created_at=now,
+                )
+        except IntegrityError:
+            # Another signature of the burst opened it meanwhile: count on.
+            BurstAlert.objects.filter(
+                petition=petition, kind=kind, key=key, resolved_at__isnull=True
+            ).update(signatures=F("signatures") + 1)
 
 
 @transaction.atomic
@@ -190,7 +199,9 @@ def petition_sign(
     petition.signature_count += 1
     head = log_sign_head(petition, now=now)
     petition.save(update_fields=["signature_count", *LOG_FIELDS])
-    _bursts(petition, signature, now)
+    # Burst alerts need no lock: checked once committed, the row lock is
+    # held a little shorter (``transaction.on_commit``).
+    transaction.on_commit(partial(_bursts, petition, signature, now))
     thresholds_apply(petition, now, targets)
     count_broadcast(petition)
     receipt = log_receipt_current(

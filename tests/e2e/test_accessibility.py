@@ -112,7 +112,7 @@ def published(live_server: Any, make_user: Callable[..., User]) -> Setup:
 def test_public_pages_are_accessible(
     live_server: Any, published: Setup, browser: Any, page: Any, language: str
 ) -> None:
-    """The election page, find-my-ballot (with a found ballot) and the results."""
+    """The election page, find-my-ballot (with a found ballot), results, board."""
     setup = published
     election_id = setup.election.election_id
     entry = setup.election.board_entries.filter(entry_type="cast").first()
@@ -126,6 +126,7 @@ def test_public_pages_are_accessible(
             reverse("ballots:find", args=[election_id]) + f"?tracker={tracker}",
         ),
         ("results", reverse("tally:results", args=[election_id])),
+        ("bulletin board", reverse("ballots:board", args=[election_id])),
     ]
     for what, path in pages:
         page.goto(live_server.url + path)

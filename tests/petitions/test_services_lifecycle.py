@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -183,13 +184,16 @@ def test_bulk_invalidation_from_burst_alert(
     make_user: Callable[..., User],
     moderator: User,
     settings: object,
+    django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     """A burst from one range raises an alert; invalidating it is public."""
     settings.PETITIONS_BURST_IP_LIMIT = 3  # type: ignore[attr-defined]
     petition = make_petition()
     for _ in range(3):
-        petition_sign(petition=petition, user=make_user(), ip="203.0.113.7")
-    petition_sign(petition=petition, user=make_user(), ip="198.51.100.1")
+        with django_capture_on_commit_callbacks(execute=True):
+            petition_sign(petition=petition, user=make_user(), ip="203.0.113.7")
+    with django_capture_on_commit_callbacks(execute=True):
+        petition_sign(petition=petition, user=make_user(), ip="198.51.100.1")
     alert = BurstAlert.objects.get(petition=petition)
     assert (alert.kind, alert.key, alert.signatures) == ("ip", "203.0.113.0/24", 3)
     with pytest.raises(ValidationError, match="short code"):
@@ -223,13 +227,16 @@ def test_open_burst_alert_counts_on(
     make_petition: Callable[..., Petition],
     make_user: Callable[..., User],
     settings: object,
+    django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     """While an alert is open, each signature from its range adds one to it."""
     settings.PETITIONS_BURST_IP_LIMIT = 3  # type: ignore[attr-defined]
     petition = make_petition()
     for _ in range(5):
-        petition_sign(petition=petition, user=make_user(), ip="203.0.113.9")
-    petition_sign(petition=petition, user=make_user(), ip="198.51.100.1")
+        with django_capture_on_commit_callbacks(execute=True):
+            petition_sign(petition=petition, user=make_user(), ip="203.0.113.9")
+    with django_capture_on_commit_callbacks(execute=True):
+        petition_sign(petition=petition, user=make_user(), ip="198.51.100.1")
     alert = BurstAlert.objects.get(petition=petition, kind="ip")
     assert (alert.key, alert.signatures) == ("203.0.113.0/24", 5)
 

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -531,6 +532,7 @@ def test_moderator_invalidates_burst_over_http(
     make_petition: Callable[..., Petition],
     make_user: Callable[..., User],
     settings: object,
+    django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     """The moderation page shows a burst alert; invalidating it is logged."""
     from petitions.models import BurstAlert
@@ -538,7 +540,8 @@ def test_moderator_invalidates_burst_over_http(
     settings.PETITIONS_BURST_IP_LIMIT = 2  # type: ignore[attr-defined]
     petition = make_petition()
     for _ in range(2):
-        petition_sign(petition=petition, user=make_user(), ip="198.51.100.9")
+        with django_capture_on_commit_callbacks(execute=True):
+            petition_sign(petition=petition, user=make_user(), ip="198.51.100.9")
     alert = BurstAlert.objects.get(petition=petition)
     client = _otp_client(make_user(role=MODERATOR))
     url = reverse("petitions:moderate", args=[petition.pk])
