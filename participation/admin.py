@@ -1,12 +1,16 @@
 """Read-mostly admin of consultations (the pages are the primary interface)."""
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from participation.models import (
     Attachment,
     Campaign,
     Comment,
     Consultation,
+    ConsultationEvent,
     DocumentVersion,
     Poll,
     Response,
@@ -51,6 +55,24 @@ class CommentAdmin(admin.ModelAdmin):
         "response",
         "campaign",
     )
+
+
+@admin.register(ConsultationEvent)
+class ConsultationEventAdmin(admin.ModelAdmin):
+    """The audit log of officials' edits and deletions: read-only."""
+
+    list_display = ("at", "consultation_ref", "title", "action", "actor")
+    list_filter = ("action",)
+    search_fields = ("title",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 admin.site.register(Response)

@@ -1,12 +1,21 @@
 """Forms of the consultation pages: they parse; the services decide."""
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from participation.models import Poll, Reaction, Response, StatementVote
+from participation.models import (
+    Consultation,
+    Poll,
+    Reaction,
+    Response,
+    StatementVote,
+    Status,
+)
 
 
 class MultiplePDFInput(forms.ClearableFileInput):
@@ -28,22 +37,29 @@ class MultiplePDFField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class ConsultationForm(forms.Form):
-    """Publish a consultation: metadata, body and PDF attachments."""
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+"""The value format of ``<input type="datetime-local">`` in every language."""
+
+
+def _datetime_input() -> forms.DateTimeInput:
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
+
+
+class ConsultationDetailsForm(forms.Form):
+    """The details of a consultation: what officials can change later."""
 
     title = forms.CharField(label=_("Title"), max_length=200)
     summary = forms.CharField(
         label=_("Summary"), widget=forms.Textarea, max_length=2000
     )
     department = forms.CharField(label=_("Department"), max_length=200)
-    starts_at = forms.DateTimeField(
-        label=_("Opens at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-    ends_at = forms.DateTimeField(
-        label=_("Closes at"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    starts_at = forms.DateTimeField(label=_("Opens at"), widget=_datetime_input())
+    ends_at = forms.DateTimeField(label=_("Closes at"), widget=_datetime_input())
+
+
+class ConsultationForm(ConsultationDetailsForm):
+    """Publish a consultation: details, body and PDF attachments."""
+
     body = forms.CharField(
         label=_("Document"),
         widget=forms.Textarea(attrs={"rows": 20}),
@@ -57,6 +73,62 @@ class ConsultationForm(forms.Form):
         required=False,
         help_text=_("Optional. PDF files only, at most 10 MB each."),
     )
+
+
+def _to_minute(value: datetime) -> datetime:
+    return value.replace(second=0, microsecond=0)
+
+
+class ConsultationEditForm(ConsultationDetailsForm):
+    """Change a published consultation's details.
+
+    The dates its phase fixes are read-only, with the reason as help text;
+    the service refuses a changed value all the same.  The date inputs
+    show minutes, so a submitted date equal to the stored one up to the
+    minute counts as unchanged and keeps the stored seconds.
+    """
+
+    def __init__(
+        self, *args: Any, consultation: Consultation, status: Status, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "title": consultation.title,
+                "summary": consultation.summary,
+                "department": consultation.department,
+                "starts_at": _to_minute(timezone.localtime(consultation.starts_at)),
+                "ends_at": _to_minute(timezone.localtime(consultation.ends_at)),
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.consultation = consultation
+        fixed: list[str] = []
+        if status == Status.OPEN:
+            fixed = ["starts_at"]
+            self.fields["starts_at"].help_text = _(
+                "The consultation has opened; its opening time can no longer change."
+            )
+            self.fields["ends_at"].help_text = _(
+                "The closing time can move, but not into the past."
+            )
+        elif status != Status.UPCOMING:
+            fixed = ["starts_at", "ends_at"]
+            self.fields["ends_at"].help_text = _(
+                "The consultation has closed; its dates can no longer change."
+            )
+        for name in fixed:
+            self.fields[name].widget.attrs["readonly"] = True
+
+    def clean(self) -> dict[str, Any]:
+        """Keep a stored date that the form shows unchanged."""
+        cleaned = super().clean() or {}
+        for name in ("starts_at", "ends_at"):
+            stored: datetime = getattr(self.consultation, name)
+            value = cleaned.get(name)
+            if value is not None and value == _to_minute(stored):
+                cleaned[name] = stored
+        return cleaned
 
 
 class VersionForm(forms.Form):

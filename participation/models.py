@@ -480,3 +480,42 @@ class OpinionMapResult(models.Model):
 
     def __str__(self) -> str:
         return f"opinion map of {self.consultation_id}"
+
+
+class ConsultationEvent(models.Model):
+    """The audit log: an official's change to a consultation's details."""
+
+    class Action(models.TextChoices):
+        EDITED = "edited", _("Details changed")
+        DELETED = "deleted", _("Deleted")
+
+    consultation = models.ForeignKey(
+        Consultation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="events",
+    )
+    consultation_ref = models.PositiveIntegerField(
+        _("consultation number"), help_text=_("Kept when the consultation is deleted.")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"))
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    changes = models.JSONField(
+        _("changes"),
+        default=dict,
+        blank=True,
+        help_text=_("Each changed field with its old and new value."),
+    )
+
+    class Meta:
+        ordering: ClassVar = ["at", "id"]
+        verbose_name = _("consultation event")
+        verbose_name_plural = _("consultation events")
+
+    def __str__(self) -> str:
+        return f"{self.consultation_ref} {self.action}"

@@ -29,6 +29,15 @@ def can_edit_comment(user: AnyUser, comment: Comment, now: datetime) -> bool:
     )
 
 
+def phase_allows_deletion(consultation: Consultation, now: datetime) -> bool:
+    """Return whether ``consultation`` may still be deleted at ``now``.
+
+    Only until it closes: a closed consultation is part of the public
+    record, even one that nobody commented on.
+    """
+    return consultation.status_at(now) in {Status.UPCOMING, Status.OPEN}
+
+
 def can_manage_consultation(user: AnyUser) -> bool:
     """Return whether ``user`` may publish, respond and publish reports."""
     return can_manage(user)

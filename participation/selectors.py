@@ -7,7 +7,10 @@ from datetime import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
+from accounts.models import User
 from accounts.permissions import AnyUser
 from participation.document import BlockChange, KeyedBlock, diff_versions
 from participation.models import (
@@ -15,15 +18,18 @@ from participation.models import (
     ChangeLink,
     Comment,
     Consultation,
+    ConsultationEvent,
     DocumentVersion,
     Paragraph,
     Poll,
+    PollAnswer,
     Reaction,
     Response,
     Statement,
     StatementVote,
     Status,
 )
+from participation.permissions import can_manage_consultation, phase_allows_deletion
 
 
 def consultation_get(pk: int) -> Consultation:
@@ -46,6 +52,101 @@ def consultation_list_open(*, now: datetime) -> QuerySet[Consultation]:
 def consultation_list_public(*, now: datetime) -> QuerySet[Consultation]:
     """Return every consultation, newest first (upcoming ones included)."""
     return Consultation.objects.order_by("-starts_at", "-id")
+
+
+def consultation_has_participation(consultation: Consultation) -> bool:
+    """Return whether anyone but officials took part in ``consultation``.
+
+    Comments (and with them reactions and reports), poll answers, votes on
+    statements and statements proposed by citizens count.  Follows do not:
+    they publish nothing.
+    """
+    if consultation.comments.exists():
+        return True
+    if PollAnswer.objects.filter(poll__consultation=consultation).exists():
+        return True
+    if StatementVote.objects.filter(statement__consultation=consultation).exists():
+        return True
+    authors = User.objects.filter(
+        pk__in=consultation.statements.values("author_id")
+    ).distinct()
+    return any(not can_manage_consultation(author) for author in authors)
+
+
+def consultation_deletion_refusal(
+    consultation: Consultation, *, now: datetime
+) -> str | None:
+    """Return why ``consultation`` cannot be deleted at ``now``, or ``None``."""
+    if not phase_allows_deletion(consultation, now):
+        return _(
+            "A consultation that has closed is part of the public record; "
+            "it cannot be deleted."
+        )
+    if consultation_has_participation(consultation):
+        return _(
+            "People have taken part in this consultation (comments, poll "
+            "answers, statements or votes on them); deleting it would lose "
+            "their contributions."
+        )
+    return None
+
+
+DATE_FIELDS = frozenset({"starts_at", "ends_at"})
+"""Fields of the audit log's ``changes`` stored as ISO 8601 strings."""
+
+LONG_FIELDS = frozenset({"summary"})
+"""Fields whose old and new values the history does not repeat."""
+
+
+@dataclass
+class FieldChangeView:
+    """One changed field of an edit, for the history on the manage page."""
+
+    label: str
+    old: str | datetime | None
+    new: str | datetime | None
+    is_date: bool
+
+
+@dataclass
+class ConsultationEventView:
+    """One entry of a consultation's history of edits."""
+
+    at: datetime
+    actor: str
+    action: str
+    changes: list[FieldChangeView]
+
+
+def _field_change(name: str, old: str, new: str) -> FieldChangeView:
+    model_field = Consultation._meta.get_field(name)
+    label = capfirst(str(getattr(model_field, "verbose_name", name)))
+    if name in DATE_FIELDS:
+        return FieldChangeView(
+            label, datetime.fromisoformat(old), datetime.fromisoformat(new), True
+        )
+    if name in LONG_FIELDS:
+        return FieldChangeView(label, None, None, False)
+    return FieldChangeView(label, old, new, False)
+
+
+def consultation_events(consultation: Consultation) -> list[ConsultationEventView]:
+    """Return the officials' edits of ``consultation``, oldest first."""
+    events = ConsultationEvent.objects.filter(consultation=consultation).select_related(
+        "actor"
+    )
+    return [
+        ConsultationEventView(
+            at=event.at,
+            actor=event.actor.full_name,
+            action=event.get_action_display(),
+            changes=[
+                _field_change(name, old, new)
+                for name, (old, new) in event.changes.items()
+            ],
+        )
+        for event in events
+    ]
 
 
 def version_current(consultation: Consultation) -> DocumentVersion:

@@ -35,6 +35,7 @@ from participation.models import (
     ChangeLink,
     Comment,
     Consultation,
+    ConsultationEvent,
     DocumentVersion,
     Flag,
     Follow,
@@ -55,6 +56,7 @@ from participation.permissions import (
     can_moderate_comments,
     phase_allows_comments,
 )
+from participation.selectors import consultation_deletion_refusal
 from participation.tasks import campaigns_detect as campaigns_detect_task
 from participation.tasks import notify_followers as notify_followers_task
 from participation.tasks import notify_response as notify_response_task
@@ -204,6 +206,152 @@ def consultation_publish(
             size=upload.size or 0,
         )
     return consultation
+
+
+EDITABLE_FIELDS = ("title", "summary", "department", "starts_at", "ends_at")
+"""The details of a consultation that officials can change after publishing."""
+
+
+def _audit_value(value: str | datetime) -> str:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+@transaction.atomic
+def consultation_update(
+    *,
+    consultation: Consultation,
+    official: User,
+    title: str,
+    summary: str,
+    department: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime | None = None,
+) -> Consultation:
+    """Change a consultation's details within the rules of its phase.
+
+    Until it opens, everything can change, but it cannot be made to have
+    opened in the past.  Once open, the opening time is history; the
+    closing time can move, but not into the past, which would end the
+    consultation retroactively for people who were still writing.  Once
+    closed, the dates are fixed: a later closing time would reopen it
+    silently after its followers were told that it closed, and an earlier
+    one would rewrite when it ran.  The title, summary and department can
+    be corrected until the report is published; after that nothing changes.
+
+    Each change is logged with its old and new values.
+    """
+    _require_manager(official)
+    now = _now(now)
+    locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    status = locked.status_at(now)
+    if status == Status.REPORT_PUBLISHED:
+        raise ValidationError(
+            _("The report is published; the consultation can no longer change."),
+            code="report_published",
+        )
+    title, summary, department = title.strip(), summary.strip(), department.strip()
+    if not title:
+        raise ValidationError(_("A title is required."), code="title")
+    if ends_at <= starts_at:
+        raise ValidationError(
+            _("The consultation must close after it opens."), code="dates"
+        )
+    if starts_at != locked.starts_at:
+        if status != Status.UPCOMING:
+            raise ValidationError(
+                _(
+                    "The consultation has opened; its opening time can no "
+                    "longer change."
+                ),
+                code="already_open",
+            )
+        if starts_at < now:
+            raise ValidationError(
+                _("The new opening time is in the past."), code="dates"
+            )
+    if ends_at != locked.ends_at:
+        if status == Status.CLOSED:
+            raise ValidationError(
+                _(
+                    "The consultation has closed; its dates can no longer change. "
+                    "Publish a new consultation to collect more comments."
+                ),
+                code="already_closed",
+            )
+        if ends_at <= now:
+            raise ValidationError(
+                _("The new closing time is in the past."), code="dates"
+            )
+    values: dict[str, str | datetime] = {
+        "title": title,
+        "summary": summary,
+        "department": department,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+    }
+    changes = {
+        name: [_audit_value(getattr(locked, name)), _audit_value(value)]
+        for name, value in values.items()
+        if getattr(locked, name) != value
+    }
+    if not changes:
+        return locked
+    for name in changes:
+        setattr(locked, name, values[name])
+        setattr(consultation, name, values[name])
+    locked.save(update_fields=list(changes))
+    ConsultationEvent.objects.create(
+        consultation=locked,
+        consultation_ref=locked.pk,
+        title=locked.title,
+        actor=official,
+        at=now,
+        action=ConsultationEvent.Action.EDITED,
+        changes=changes,
+    )
+    return locked
+
+
+@transaction.atomic
+def consultation_delete(
+    *, consultation: Consultation, official: User, now: datetime | None = None
+) -> None:
+    """Delete a consultation that nobody but officials has taken part in.
+
+    Its document, attachments, polls and statements go with it, and its
+    followers stop following it; the audit log keeps the deletion.
+    """
+    _require_manager(official)
+    now = _now(now)
+    # Lock the rows that a first comment, answer or vote refers to: on
+    # PostgreSQL its insert then waits for the deletion, or the lock waits
+    # for the insert and the check below sees it.
+    locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    list(Poll.objects.select_for_update().filter(consultation=locked))
+    list(Statement.objects.select_for_update().filter(consultation=locked))
+    refusal = consultation_deletion_refusal(locked, now=now)
+    if refusal is not None:
+        raise ValidationError(refusal, code="not_deletable")
+    ConsultationEvent.objects.create(
+        consultation=locked,
+        consultation_ref=locked.pk,
+        title=locked.title,
+        actor=official,
+        at=now,
+        action=ConsultationEvent.Action.DELETED,
+    )
+    files = [(a.file.storage, a.file.name) for a in locked.attachments.all()]
+    locked.delete()
+
+    def delete_files() -> None:
+        # Only once the rows are gone for good: a rolled-back deletion
+        # must not leave attachments without their files.
+        for storage, name in files:
+            if name:
+                storage.delete(name)
+
+    transaction.on_commit(delete_files)
 
 
 @transaction.atomic
@@ -834,9 +982,15 @@ def opinion_map_compute(
             "computed_at": _now(now),
         },
     )
+    # The page fetches the rendered map when this arrives (see
+    # consultation.js): one rendering for the page with and without script.
     broadcast_on_commit(
         consultation_group(consultation.pk),
         "opinion.updated",
-        {"vote_count": result.vote_count, "groups": len(result.groups)},
+        {
+            "vote_count": result.vote_count,
+            "groups": len(result.groups),
+            "computed_at": stored.computed_at.isoformat(),
+        },
     )
     return stored

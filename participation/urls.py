@@ -14,6 +14,9 @@ urlpatterns = [
     path("<int:pk>/", views.consultation_detail, name="detail"),
     path("<int:pk>/follow/", views.follow, name="follow"),
     path("<int:pk>/manage/", views.manage, name="manage"),
+    path("<int:pk>/edit/", views.consultation_edit, name="edit"),
+    path("<int:pk>/delete/", views.consultation_delete, name="delete"),
+    path("<int:pk>/opinion-map/", views.opinion_map, name="opinion_map"),
     path("<int:pk>/versions/new/", views.version_create, name="version_create"),
     path("<int:pk>/versions/<int:number>/", views.version_changes, name="changes"),
     path(

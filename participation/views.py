@@ -9,6 +9,7 @@ import csv
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -16,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -27,6 +29,7 @@ from participation.forms import (
     ChangeLinkForm,
     CommentEditForm,
     CommentForm,
+    ConsultationEditForm,
     ConsultationForm,
     FlagForm,
     HideForm,
@@ -56,7 +59,15 @@ RATELIMITS: dict[str, tuple[int, int]] = {
 """(limit, window in seconds) per account and per IP address."""
 
 # Codes of ValidationErrors that mean "wrong phase" rather than bad input.
-PHASE_CODES = {"not_open", "not_closed", "report_published", "published"}
+PHASE_CODES = {
+    "not_open",
+    "not_closed",
+    "report_published",
+    "published",
+    "already_open",
+    "already_closed",
+    "not_deletable",
+}
 
 
 def _user(request: HttpRequest) -> User:
@@ -168,6 +179,18 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ws_path": f"/ws/consultations/{consultation.pk}/",
             "now": now,
         },
+    )
+
+
+@require_GET
+@never_cache
+def opinion_map(request: HttpRequest, pk: int) -> HttpResponse:
+    """Render the opinion map's results alone, for the page's live refresh."""
+    consultation = selectors.consultation_get(pk)
+    return render(
+        request,
+        "participation/_opinion_map.html",
+        {"opinion_map": selectors.opinion_map_view(consultation)},
     )
 
 
@@ -459,6 +482,86 @@ def consultation_create(request: HttpRequest) -> HttpResponse:
 
 @role_required(OFFICIAL)
 @require_http_methods(["GET", "POST"])
+def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a consultation's details (title, summary, department, dates)."""
+    consultation = selectors.consultation_get(pk)
+    status = consultation.status_at(timezone.now())
+    if status == Status.REPORT_PUBLISHED:
+        return _refuse(
+            request,
+            [_("The report is published; the consultation can no longer change.")],
+            409,
+        )
+    form = ConsultationEditForm(
+        request.POST or None, consultation=consultation, status=status
+    )
+    http_status = 200
+    if request.method == "POST":
+        http_status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.consultation_update(
+                    consultation=consultation,
+                    official=_user(request),
+                    title=data["title"],
+                    summary=data["summary"],
+                    department=data["department"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+                if getattr(error, "code", None) in PHASE_CODES:
+                    http_status = 409
+            else:
+                messages.success(request, _("The consultation's details are saved."))
+                return HttpResponseRedirect(reverse("participation:manage", args=[pk]))
+    return render(
+        request,
+        "participation/consultation_form.html",
+        {"form": form, "consultation": consultation},
+        status=http_status,
+    )
+
+
+@role_required(OFFICIAL)
+@require_http_methods(["GET", "POST"])
+def consultation_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask to confirm, then delete a consultation nobody has taken part in."""
+    consultation = selectors.consultation_get(pk)
+    if request.method == "GET":
+        refusal = selectors.consultation_deletion_refusal(
+            consultation, now=timezone.now()
+        )
+        if refusal is not None:
+            return _refuse(request, [refusal], 409)
+        return render(
+            request,
+            "participation/consultation_delete.html",
+            {
+                "consultation": consultation,
+                "attachments": consultation.attachments.count(),
+                "followers": consultation.follows.count(),
+            },
+        )
+    refused = _call(
+        request,
+        lambda: services.consultation_delete(
+            consultation=consultation, official=_user(request)
+        ),
+    )
+    if refused:
+        return refused
+    messages.success(
+        request,
+        _("The consultation “%(title)s” is deleted.") % {"title": consultation.title},
+    )
+    return HttpResponseRedirect(reverse("participation:list"))
+
+
+@role_required(OFFICIAL)
+@require_http_methods(["GET", "POST"])
 def version_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish a new version of the document."""
     consultation = selectors.consultation_get(pk)
@@ -521,12 +624,17 @@ def change_link(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 def manage(request: HttpRequest, pk: int) -> HttpResponse:
     """The official's desk: unanswered comments, campaigns, flags, polls."""
     consultation = selectors.consultation_get(pk)
+    now = timezone.now()
     return render(
         request,
         "participation/manage.html",
         {
             "consultation": consultation,
-            "status": consultation.status_at(timezone.now()),
+            "status": consultation.status_at(now),
+            "deletion_refusal": selectors.consultation_deletion_refusal(
+                consultation, now=now
+            ),
+            "events": selectors.consultation_events(consultation),
             "unsettled": selectors.comments_unsettled(consultation),
             "campaigns": selectors.campaign_list(consultation),
             "flagged": consultation.comments.filter(

@@ -1,10 +1,13 @@
 // Live consultation page: new comments, moderation, reactions and poll
-// results arrive over the websocket of `consultation-<id>`.  Everything is
-// inserted with textContent, never as HTML.
+// results arrive over the websocket of `consultation-<id>`.  Everything they
+// carry is inserted with textContent, never as HTML.  The one exception is
+// the opinion map: when it is recomputed, its section is fetched as HTML
+// rendered (and escaped) by the server from the same template as the page.
 const page = document.querySelector("[data-live-url]");
 const announcer = document.getElementById("live-announcer");
 const texts = document.getElementById("live-messages");
 const template = document.getElementById("comment-template");
+const opinionResults = document.getElementById("opinion-results");
 
 function announce(message) {
   if (announcer) {
@@ -83,12 +86,48 @@ function updatePoll(p) {
   }
 }
 
+// Maps can be recomputed while a fetch is on its way: only the response to
+// the latest request is shown, so an older map never replaces a newer one.
+let opinionRequest = 0;
+
+async function refreshOpinionMap() {
+  if (!opinionResults) {
+    return;
+  }
+  opinionRequest += 1;
+  const request = opinionRequest;
+  let html = "";
+  try {
+    const response = await fetch(opinionResults.dataset.opinionUrl, {
+      credentials: "same-origin",
+      cache: "no-store",
+      headers: { Accept: "text/html" },
+    });
+    if (!response.ok) {
+      return;
+    }
+    html = await response.text();
+  } catch {
+    return;
+  }
+  if (request !== opinionRequest) {
+    return;
+  }
+  // DOMParser runs no scripts, and the CSP allows none inline anyway.
+  const parsed = new DOMParser().parseFromString(html, "text/html");
+  opinionResults.replaceChildren(...parsed.body.childNodes);
+  const summary = opinionResults.querySelector("[data-opinion-summary]");
+  const updated = texts.dataset.opinionUpdated;
+  announce(summary ? `${updated} ${summary.textContent}` : updated);
+}
+
 const handlers = {
   "comment.created": addComment,
   "comment.edited": updateComment,
   "comment.hidden": hideComment,
   "comment.reactions": updateReactions,
   "poll.results": updatePoll,
+  "opinion.updated": refreshOpinionMap,
 };
 
 function connect(delay) {
