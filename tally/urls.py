@@ -15,6 +15,11 @@ urlpatterns = [
         views.closed_board_download,
         name="closed_board",
     ),
+    path(
+        "<slug:election_id>/aggregates.json",
+        views.aggregates_download,
+        name="aggregates",
+    ),
     path("<slug:election_id>/results/", views.results, name="results"),
     path("<slug:election_id>/record.zip", views.record_download, name="record"),
     path(

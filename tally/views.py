@@ -35,7 +35,7 @@ from tally.selectors import (
 )
 from tally.services import tally_request, trustee_shares_submit
 from tally.trustee_console import trustee_console_strings
-from votecrypto.canonical import parse_json
+from votecrypto.canonical import cjson_line, parse_json
 from votecrypto.record import RECORD_FILES
 
 TALLY_STATES = frozenset(
@@ -169,6 +169,28 @@ def closed_board_download(request: HttpRequest, election_id: str) -> HttpRespons
         closed_board_files(election=election).to_zip(),
         f"closed-board-{election.election_id}.zip",
         "application/zip",
+    )
+
+
+@require_GET
+def aggregates_download(request: HttpRequest, election_id: str) -> HttpResponse:
+    """Download the server's count of the closed board: counted set, aggregates.
+
+    Trustees compare it with their own: their tools recompute the aggregates
+    from the closed board and never decrypt these (SPEC §2.3).  The same
+    values appear in ``tally.json`` once the record is published.
+    """
+    election, tally = _public_tally(election_id)
+    content = cjson_line(
+        {
+            "election_hash": election.election_hash,
+            "board": {"tree_size": tally.tree_size, "root_hash": tally.root_hash},
+            "counted": parse_json(tally.counted_json),
+            "contests": parse_json(tally.aggregates_json),
+        }
+    )
+    return _download(
+        content, f"aggregates-{election.election_id}.json", "application/json"
     )
 
 

@@ -7,6 +7,7 @@ from django.test import Client
 
 from ballots.models import Election
 from tally.models import TrusteeShareUpload
+from tally.selectors import closed_board_files
 from tally.services import tally_compute
 from tests.ballots.helpers import Setup, otp_login
 from tests.tally_app.helpers import trustee_shares, trustee_user
@@ -225,3 +226,35 @@ def test_closed_board_zip_is_what_the_trustee_tool_reads(
     assert files.manifest == counted.election.manifest_json.encode() + b"\n"
     assert files.board is not None
     assert files.board.count(b"\n") == 6
+
+
+def test_aggregates_download_matches_the_trustee_tools_count(
+    counted: Setup, client: Client
+) -> None:
+    """aggregates.json holds the counted set and aggregates a trustee recomputes."""
+    import json
+
+    from votecrypto.record import parse_jsonl_file
+    from votecrypto.tally import compute_tally, parse_board
+
+    response = client.get("/tally/city-2027/aggregates.json")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    served = json.loads(response.content)
+    files = closed_board_files(election=counted.election)
+    assert files.board is not None
+    entries = parse_board(parse_jsonl_file(files.board, "board.jsonl"))
+    counting = compute_tally(counted.manifest, entries, jobs=1)
+    assert served["election_hash"] == counted.election.election_hash
+    assert served["board"]["tree_size"] == len(entries)
+    assert served["counted"] == list(counting.counted)
+    assert {
+        (contest["contest_id"], option["option_id"]): int(option["aggregate"], 16)
+        for contest in served["contests"]
+        for option in contest["options"]
+    } == counting.aggregate_map()
+
+
+def test_aggregates_download_waits_for_the_count(closed: Setup, client: Client) -> None:
+    """Before the board is counted there is nothing to download."""
+    assert client.get("/tally/city-2027/aggregates.json").status_code == 404
