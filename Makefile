@@ -36,6 +36,7 @@ demo: migrate
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 test: $(STAMP) messages lint

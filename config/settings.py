@@ -142,9 +142,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
 # the settings still works so other apps' processes are not affected.
 # Generate one with: python -c "import secrets; print(secrets.token_hex(32))"
 DEV_PETITION_LOG_SEED = "d0" * 32
-PETITION_LOG_SEED = env_str(
-    "PETITION_LOG_SEED", DEV_PETITION_LOG_SEED if DEBUG else ""
-)
+PETITION_LOG_SEED = env_str("PETITION_LOG_SEED", DEV_PETITION_LOG_SEED if DEBUG else "")
 # Scheme and host that links in petition e-mails point to (empty: paths only).
 PETITIONS_SITE_URL = env_str("SITE_URL", "")
 PETITIONS_SPONSORS_REQUIRED = env_int("PETITIONS_SPONSORS_REQUIRED", 5)
