@@ -130,6 +130,11 @@ def _field_change(name: str, old: str, new: str) -> FieldChangeView:
     return FieldChangeView(label, old, new, False)
 
 
+def _field_position(name: str) -> int:
+    names = [field.name for field in Consultation._meta.get_fields()]
+    return names.index(name) if name in names else len(names)
+
+
 def consultation_events(consultation: Consultation) -> list[ConsultationEventView]:
     """Return the officials' edits of ``consultation``, oldest first."""
     events = ConsultationEvent.objects.filter(consultation=consultation).select_related(
@@ -140,9 +145,12 @@ def consultation_events(consultation: Consultation) -> list[ConsultationEventVie
             at=event.at,
             actor=event.actor.full_name,
             action=event.get_action_display(),
+            # In the model's field order: PostgreSQL's jsonb keeps no key order.
             changes=[
                 _field_change(name, old, new)
-                for name, (old, new) in event.changes.items()
+                for name, (old, new) in sorted(
+                    event.changes.items(), key=lambda item: _field_position(item[0])
+                )
             ],
         )
         for event in events
