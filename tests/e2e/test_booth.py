@@ -217,3 +217,57 @@ def test_voter_audits_then_casts(
     assert tracker_display(entries[0].tracker) == audited
     assert entries[0].tracker != entries[1].tracker
     assert page.page_errors == []
+
+
+def _active_id(page: Any) -> str:
+    return str(page.evaluate("() => document.activeElement?.id ?? ''"))
+
+
+def tab_to(page: Any, element_id: str, limit: int = 60) -> None:
+    """Press Tab until ``element_id`` has the focus (fail if it never does)."""
+    for _ in range(limit):
+        if _active_id(page) == element_id:
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"#{element_id} cannot be reached with the Tab key")
+
+
+def test_voter_votes_with_the_keyboard_alone(
+    live_server: Any, opened: Setup, page: Any, sign_in: Any
+) -> None:
+    """Every step of the booth works with Tab, Space and Enter, and each new
+    step's heading takes the focus so that screen readers announce it."""
+    voter = opened.voters[1]
+    sign_in(voter)
+    open_booth(page, live_server, opened)
+    tab_to(page, "voting-code")
+    page.keyboard.type(opened.code_of(voter))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#step-choose:not([hidden])")
+    assert _active_id(page) == "step-choose-heading"
+
+    # Contest 1 is a radio group: Tab reaches its checked radio ("blank"),
+    # and the arrow keys choose within it.
+    tab_to(page, "choice-0-blank")
+    page.keyboard.press("ArrowUp")
+    assert page.locator("#choice-0-blank").is_checked() is False
+    tab_to(page, "choice-1-2")
+    page.keyboard.press("Space")
+    tab_to(page, "choose-submit")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#step-review:not([hidden])")
+    assert _active_id(page) == "step-review-heading"
+    review = str(page.text_content("#review-list"))
+    assert review.endswith("ProjectsBridge")
+
+    tab_to(page, "review-encrypt")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#step-tracker:not([hidden])")
+    assert _active_id(page) == "step-tracker-heading"
+    tab_to(page, "cast-button")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#receipt-verdict[data-verified='true']")
+    assert _active_id(page) == "step-receipt-heading"
+    entries = board(opened)
+    assert [e.entry_type for e in entries] == ["cast"]
+    assert page.page_errors == []
