@@ -23,9 +23,14 @@ persistent connections (``CONN_MAX_AGE``) do not persist: each request opens
 a PostgreSQL connection.  ``?pool=true`` on ``DATABASE_URL`` (Django's psycopg
 pool; needs the ``psycopg_pool`` package) makes the servers reuse them.
 ``BENCH_CLIENTS``, ``BENCH_SERVERS`` and ``BENCH_SIGNERS`` size the run.
+``BENCH_NETWORKS=many`` (the default) has every signer come from a network
+and e-mail domain of its own, as on a popular petition; ``one`` sends all
+signatures from one address and domain, so burst alerts stay open for the
+whole run (the worst case).
 """
 
 import base64
+import hashlib
 import http.client
 import json
 import multiprocessing
@@ -47,6 +52,7 @@ SIGNERS = int(os.environ.get("BENCH_SIGNERS", "800"))
 SERVERS = int(os.environ.get("BENCH_SERVERS", "2"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 LAYOUT = os.environ.get("BENCH_LAYOUT", "gunicorn")
+NETWORKS = os.environ.get("BENCH_NETWORKS", "many")
 LAG_SAMPLES = int(os.environ.get("BENCH_LAG_SAMPLES", "30"))
 SEED = "be" * 32
 CSRF = "benchcsrftoken0123456789abcdefgh"  # 32 characters, as Django stores it
@@ -88,6 +94,8 @@ def _env(database_url: str) -> dict[str, str]:
         "PETITIONS_SIGN_LIMIT_ACCOUNT": "1000000",
         "PETITIONS_SIGN_LIMIT_IP": "1000000",
         "LOG_LEVEL": "WARNING",
+        # The clients play the TLS proxy: they send X-Forwarded-For.
+        "TRUSTED_PROXY_COUNT": "1",
         "CELERY_BROKER_URL": "",
     }
     env.pop("CI", None)
@@ -110,7 +118,9 @@ n = int(sys.argv[1])
 region = Region.objects.filter(population__isnull=False).first()
 now = timezone.now()
 users = User.objects.bulk_create(
-    User(email=f"bench{i}@example.org", full_name=f"Bench {i}", region=region,
+    User(email=f"bench{i}@" + (f"mail{i % 50}.example" if sys.argv[2] == "many"
+                                else "example.org"),
+         full_name=f"Bench {i}", region=region,
          email_verified_at=now, password="!")
     for i in range(n + 2)
 )
@@ -299,6 +309,19 @@ def _wait_for_port(port: int, timeout: float = 60) -> None:
     raise RuntimeError(f"server on port {port} did not start")
 
 
+def _address(session: str) -> str:
+    """The signer's address as the TLS proxy would forward it.
+
+    ``many``: each signer from a network of its own (a /24 out of the
+    session key); ``one``: everybody from 127.0.0.1, which keeps the burst
+    alerts of one range and one domain open for the whole run.
+    """
+    if NETWORKS != "many":
+        return "127.0.0.1"
+    a, b, c = hashlib.sha256(session.encode()).digest()[:3]
+    return f"10.{a}.{b}.{c % 250 + 1}"
+
+
 def _sign(conn: http.client.HTTPConnection, petition: int, session: str) -> int:
     conn.request(
         "POST",
@@ -307,6 +330,7 @@ def _sign(conn: http.client.HTTPConnection, petition: int, session: str) -> int:
         headers={
             "Cookie": f"sessionid={session}; csrftoken={CSRF}",
             "X-CSRFToken": CSRF,
+            "X-Forwarded-For": _address(session),
             "Accept": "application/json",
             "Content-Type": "application/x-www-form-urlencoded",
             "Host": "127.0.0.1",
@@ -415,7 +439,7 @@ def main() -> None:
             check=True,
             timeout=600,
         )
-        setup = _python(SETUP, env, str(SIGNERS + LAG_SAMPLES))
+        setup = _python(SETUP, env, str(SIGNERS + LAG_SAMPLES), NETWORKS)
         petition: int = setup["petition"]
         sessions: list[str] = setup["sessions"]
         http_ports, ws_port = _start_servers(servers, env)
@@ -446,7 +470,8 @@ def main() -> None:
         )
         print(
             f"signing over HTTP: {len(latencies)} signatures, {CLIENTS} client "
-            f"processes, {LAYOUT}, one petition, {connections} database connections"
+            f"processes, {LAYOUT}, one petition, {connections} database connections, "
+            f"signers from {NETWORKS} network(s)"
         )
         print(f"  throughput: {len(latencies) / elapsed:.1f} signatures/s")
         per = 1000 / max(1, len(latencies))
