@@ -21,8 +21,9 @@ import {
   openKeyFile,
   sealKeyFile,
 } from "../../static/js/crypto/keyfile.js";
-import { handleMessage } from "../../static/js/crypto/trustee-worker.js";
+import { handleMessage, setPoolOptions } from "../../static/js/crypto/trustee-worker.js";
 import { generateKeyPair } from "../../static/js/crypto/x25519.js";
+import { spawnNodeCheckWorker } from "./check-worker-node.mjs";
 import { REPO } from "./helpers.mjs";
 
 const ROOT = fileURLToPath(REPO);
@@ -190,7 +191,14 @@ test("The worker's decryption shares are the trustee tool's file and combine in 
   assert.deepEqual(open.map((r) => [r.code, r.message]), [["board", "the board has no close entry"]]);
   assert.deepEqual((await send({ type: "decrypt" })).map((r) => r.code), ["not-counted"]);
 
-  const replies = await send({ type: "count", manifestText: election.manifest_text, boardText: election.board_text, electionHash: election.election_hash });
+  // The entries checked in two helper threads (check-pool.js), as in a browser.
+  setPoolOptions({ size: 2, spawn: () => spawnNodeCheckWorker() });
+  let replies;
+  try {
+    replies = await send({ type: "count", manifestText: election.manifest_text, boardText: election.board_text, electionHash: election.election_hash });
+  } finally {
+    setPoolOptions({});
+  }
   const counted = replies.at(-1);
   assert.equal(counted.type, "counted", counted.message);
   assert.deepEqual(counted.counted, election.python.counted);
@@ -198,6 +206,7 @@ test("The worker's decryption shares are the trustee tool's file and combine in 
   assert.deepEqual(counted.invalidCasts, { 2: "replay", 3: "bad-signature", 5: "audited" });
   assert.deepEqual(counted.superseded, election.python.superseded);
   assert.ok(replies.slice(0, -1).every((r) => r.type === "progress" && r.stage === "classify"));
+  assert.deepEqual(replies.at(-2).done, replies.at(-2).total);
 
   const decrypted = await send({ type: "decrypt" });
   const result = decrypted.at(-1);

@@ -178,6 +178,43 @@ async function classifyCast(manifest, electionHash, entry) {
 }
 
 /**
+ * The checks of one `cast` or `audit` entry on its own (SPEC §7), before
+ * the rules that need the other entries (`replay`, `audited`): what may
+ * run in any order and in parallel (see check-pool.js).
+ * @param {object} manifest
+ * @param {string} electionHash The verifier's own election hash.
+ * @param {{seq: number, type: string, received_at: string, payload: object}} entry
+ * @returns {Promise<Verdict>}
+ */
+export async function checkEntry(manifest, electionHash, entry) {
+  if (entry.type === AUDIT) {
+    const audit = await checkAudit(manifest, entry.payload);
+    return { seq: entry.seq, type: AUDIT, reason: audit.reason, tracker: audit.tracker, credential: null, detail: audit.detail };
+  }
+  if (entry.type === CAST) {
+    return classifyCast(manifest, electionHash, entry);
+  }
+  throw new TypeError(`checkEntry: not a cast or audit entry: ${JSON.stringify(entry.type)}`);
+}
+
+/**
+ * {@link checkEntry} for each entry in turn, in this thread.
+ * @param {object} manifest
+ * @param {string} electionHash
+ * @param {object[]} items `cast` and `audit` entries.
+ * @param {(done: number, total: number) => void} [onProgress]
+ * @returns {Promise<Verdict[]>}
+ */
+export async function checkEntries(manifest, electionHash, items, onProgress = undefined) {
+  const found = [];
+  for (const entry of items) {
+    found.push(await checkEntry(manifest, electionHash, entry));
+    onProgress?.(found.length, items.length);
+  }
+  return found;
+}
+
+/**
  * Classify every `cast` and `audit` entry with its SPEC §7 reason, in
  * `seq` order: each on its own first, then a valid cast whose tracker an
  * earlier valid cast holds is `replay`, and one whose tracker an earlier
@@ -187,6 +224,9 @@ async function classifyCast(manifest, electionHash, entry) {
  * @param {object} [options]
  * @param {string} [options.electionHash] Computed from the manifest when absent.
  * @param {(done: number, total: number) => void} [options.onProgress]
+ * @param {(manifest: object, electionHash: string, items: object[], onProgress?: (done: number, total: number) => void) => Promise<Verdict[]>} [options.check]
+ *   Makes the checks of {@link checkEntry} for every item (in any order,
+ *   e.g. in several workers: check-pool.js); {@link checkEntries} when absent.
  * @returns {Promise<Verdict[]>}
  */
 export async function classifyEntries(manifest, entries, options = {}) {
@@ -194,15 +234,12 @@ export async function classifyEntries(manifest, entries, options = {}) {
   parseTime(manifest.voting_starts, "manifest.voting_starts");
   parseTime(manifest.voting_ends, "manifest.voting_ends");
   const items = entries.filter((entry) => entry.type === CAST || entry.type === AUDIT);
-  const found = [];
-  for (const entry of items) {
-    if (entry.type === AUDIT) {
-      const audit = await checkAudit(manifest, entry.payload);
-      found.push({ seq: entry.seq, type: AUDIT, reason: audit.reason, tracker: audit.tracker, credential: null, detail: audit.detail });
-    } else {
-      found.push(await classifyCast(manifest, electionHash, entry));
-    }
-    options.onProgress?.(found.length, items.length);
+  const check = options.check ?? checkEntries;
+  const found = await check(manifest, electionHash, items, options.onProgress);
+  const wanted = items.map((entry) => entry.seq).sort((x, y) => x - y);
+  const got = found.map((verdict) => verdict.seq).sort((x, y) => x - y);
+  if (got.length !== wanted.length || got.some((seq, position) => seq !== wanted[position])) {
+    throw new Error("classifyEntries: the checks did not return one verdict per entry");
   }
   return boardRules(found);
 }

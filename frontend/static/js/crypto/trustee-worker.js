@@ -16,7 +16,9 @@
 //   page → {type: "count", manifestText, boardText, electionHash}
 //       Refuses a manifest whose hash is not electionHash and a board that
 //       breaks §6 (above all one without its close entry); classifies every
-//       entry (§7) and recomputes the aggregates, kept here.
+//       entry (§7) and recomputes the aggregates, kept here. The checks of
+//       each entry on its own run in helper workers (check-worker.js, via
+//       check-pool.js), which get only the manifest and the entries.
 //   ← {type: "progress", stage: "classify"|"decrypt", done, total}
 //   ← {type: "counted", board, counted, invalidCasts, invalidAudits, superseded}
 //   page → {type: "decrypt"}
@@ -30,6 +32,7 @@
 
 import { hexBytes, parseHexInt } from "./bigint.js";
 import { electionHash as manifestHash } from "./ballot.js";
+import { checkInWorkers } from "./check-pool.js";
 import { cjson, parseCanonical } from "./cjson.js";
 import { boardProblems, boardReference, computeTally, makeTrusteeShares, parseBoardJsonl, trusteeSharesFile } from "./counting.js";
 import { CryptoError } from "./errors.js";
@@ -47,7 +50,16 @@ import {
   parseTrusteeKeys,
 } from "./threshold.js";
 
-const state = { share: null, manifest: null, counting: null, board: null };
+const state = { share: null, manifest: null, counting: null, board: null, pool: {} };
+
+/**
+ * Options of check-pool.js `checkInWorkers` for the next counts (tests
+ * only: Node has no Web Worker, and without one the checks run here).
+ * @param {object} options
+ */
+export function setPoolOptions(options) {
+  state.pool = options;
+}
 
 /** An error the page turns into a translated message by its `code`. */
 class ConsoleError extends Error {
@@ -158,6 +170,8 @@ async function count(message, post) {
   }
   const counting = await computeTally(manifest, entries, {
     electionHash: hash,
+    // The checks of each entry on its own, in helper workers (public data only).
+    check: checkInWorkers(state.pool),
     onProgress: (done, total) => post({ type: "progress", stage: "classify", done, total }),
   });
   const board = await boardReference(entries);

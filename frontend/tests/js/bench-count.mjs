@@ -1,0 +1,25 @@
+// Time a count in one thread and in worker threads (check-pool.js):
+//   node frontend/tests/js/bench-count.mjs manifest.json board.jsonl [workers]
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+
+import { checkInWorkers } from "../../static/js/crypto/check-pool.js";
+import { computeTally, parseBoardJsonl } from "../../static/js/crypto/counting.js";
+import { spawnNodeCheckWorker } from "./check-worker-node.mjs";
+
+const [manifestPath, boardPath, workers] = process.argv.slice(2);
+const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
+const entries = parseBoardJsonl(readFileSync(boardPath, "utf8"));
+const size = Number(workers ?? availableParallelism());
+
+async function time(label, options) {
+  const start = performance.now();
+  const counting = await computeTally(manifest, entries, options);
+  const seconds = (performance.now() - start) / 1000;
+  console.log(`${label}: ${seconds.toFixed(1)} s for ${entries.length - 1} entries, ${counting.counted.length} counted`);
+  return counting;
+}
+
+const one = await time("one thread", {});
+const many = await time(`${size} worker threads`, { check: checkInWorkers({ size, spawn: () => spawnNodeCheckWorker() }) });
+console.log(JSON.stringify(one.verdicts) === JSON.stringify(many.verdicts) ? "same verdicts" : "DIFFERENT VERDICTS");
