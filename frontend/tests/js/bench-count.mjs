@@ -1,10 +1,12 @@
-// Time a count in one thread and in worker threads (check-pool.js):
+// Time a count in one thread, exactly and with the proofs in batches
+// (SPEC §3: counting.js `checkEntriesBatched`), and in worker threads
+// (check-pool.js, batched):
 //   node frontend/tests/js/bench-count.mjs manifest.json board.jsonl [workers]
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
 import { checkInWorkers } from "../../static/js/crypto/check-pool.js";
-import { computeTally, parseBoardJsonl } from "../../static/js/crypto/counting.js";
+import { checkEntriesBatched, computeTally, parseBoardJsonl } from "../../static/js/crypto/counting.js";
 import { spawnNodeCheckWorker } from "./check-worker-node.mjs";
 
 const [manifestPath, boardPath, workers] = process.argv.slice(2);
@@ -20,6 +22,8 @@ async function time(label, options) {
   return counting;
 }
 
-const one = await time("one thread", {});
-const many = await time(`${size} worker threads`, { check: checkInWorkers({ size, spawn: () => spawnNodeCheckWorker() }) });
-console.log(JSON.stringify(one.verdicts) === JSON.stringify(many.verdicts) ? "same verdicts" : "DIFFERENT VERDICTS");
+const one = await time("one thread, exact", {});
+const batched = await time("one thread, batched", { check: checkEntriesBatched });
+const many = await time(`${size} worker threads, batched`, { check: checkInWorkers({ size, spawn: () => spawnNodeCheckWorker() }) });
+const same = [batched, many].every((counting) => JSON.stringify(counting.verdicts) === JSON.stringify(one.verdicts));
+console.log(same ? "same verdicts" : "DIFFERENT VERDICTS");

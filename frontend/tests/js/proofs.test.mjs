@@ -3,14 +3,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { hexInt, modInverse, modPow, randomUnit } from "../../static/js/crypto/bigint.js";
+import { hexInt, modInverse, modPow, randomBits, randomUnit } from "../../static/js/crypto/bigint.js";
 import { cjson } from "../../static/js/crypto/cjson.js";
 import { encrypt } from "../../static/js/crypto/paillier.js";
 import {
+  checkEquation,
+  checkEquationGroups,
   checkMembership,
+  failingGroups,
   membershipChallenge,
+  membershipEquations,
   membershipProblem,
   precompute,
+  productOfPowers,
   prove,
 } from "../../static/js/crypto/proofs.js";
 import { big, vectors } from "./helpers.mjs";
@@ -197,4 +202,100 @@ test("A precomputation is refused for another r or k, and when used twice.", asy
   await assert.rejects(() => prove({ ...args, values: [1, 0], r, pre }), /ascending/);
   await prove({ ...args, values: [0, 1], r, pre });
   await assert.rejects(() => prove({ ...args, values: [0, 1], r, pre }), /already used/);
+});
+
+// ------------------------------------------------------------ batches
+
+/** The equations of every membership vector, one group per vector. */
+async function vectorGroups() {
+  const groups = [];
+  for (const name of NAMES) {
+    const { problem, equations } = await membershipEquations(statement(vectors[name]));
+    assert.equal(problem, null, name);
+    assert.equal(equations.length, vectors[name].values.length);
+    groups.push(equations);
+  }
+  return groups;
+}
+
+test("A product of powers is the product of the single powers.", () => {
+  assert.equal(productOfPowers([], n2), 1n);
+  assert.equal(productOfPowers([[5n, 0n]], n2), 1n);
+  const pairs = [
+    [randomUnit(n), randomBits(128)],
+    [randomUnit(n), randomBits(384)],
+    [n2 + 3n, 17n],
+    [randomUnit(n), 0n],
+    [randomUnit(n), 1n],
+  ];
+  const expected = pairs.reduce((product, [base, exponent]) => (product * modPow(base, exponent, n2)) % n2, 1n);
+  assert.equal(productOfPowers(pairs, n2), expected);
+  assert.throws(() => productOfPowers([[2n, -1n]], n2), /non-negative/);
+});
+
+test("The cheap checks return the equations, or membershipProblem's problem.", async () => {
+  const v = vectors.membership_proof;
+  for (const [key, value] of [
+    ["challenges", hexInt(1n << 256n)],
+    ["responses", "0"],
+    ["commitments", "0"],
+    ["challenges", hexInt(big(v.proof.challenges[0]) + 1n)],
+    ["responses", "0" + v.proof.responses[0]],
+  ]) {
+    const proof = structuredClone(v.proof);
+    proof[key][0] = value;
+    const found = await membershipEquations(statement(v, proof));
+    assert.equal(found.equations, null);
+    assert.equal(found.problem, await membershipProblem(statement(v, proof)));
+    assert.notEqual(found.problem, null);
+  }
+  // A changed response passes every cheap check: only its equation fails.
+  const proof = structuredClone(v.proof);
+  proof.responses[1] = hexInt(big(proof.responses[1]) + 1n);
+  const { problem, equations } = await membershipEquations(statement(v, proof));
+  assert.equal(problem, null);
+  assert.deepEqual(equations.map((equation) => checkEquation(n, equation)), [true, false]);
+  assert.equal(await membershipProblem(statement(v, proof)), "proof: the equation of branch 1 does not hold");
+});
+
+test("A batch accepts honest equations (the minus-one vector too) and finds a wrong one.", async () => {
+  const groups = await vectorGroups();
+  assert.ok(groups.flat().every((equation) => checkEquation(n, equation)));
+  assert.deepEqual(failingGroups(n, groups), []);
+  assert.deepEqual(checkEquationGroups(n, groups), [true, true, true, true]);
+  assert.deepEqual(failingGroups(n, []), []);
+  for (const target of [0, 2, 3]) {
+    const wrong = groups.map((group) => [...group]);
+    const j = wrong[target].length - 1;
+    wrong[target][j] = { ...wrong[target][j], z: (wrong[target][j].z + 1n) % n };
+    assert.deepEqual(failingGroups(n, wrong), [target]);
+    assert.deepEqual(
+      checkEquationGroups(n, wrong),
+      groups.map((_, index) => index !== target),
+    );
+  }
+  // Two wrong groups among honest ones, and a wrong commitment or challenge.
+  const wrong = [...groups, ...groups].map((group) => [...group]);
+  wrong[1][0] = { ...wrong[1][0], a: (wrong[1][0].a * 2n) % n2 };
+  wrong[6][0] = { ...wrong[6][0], e: wrong[6][0].e + 1n };
+  assert.deepEqual(failingGroups(n, wrong), [1, 6]);
+  // The unsquared minus-one equation: a −1 factor alone passes (squares).
+  const minus = groups.map((group) => group.map((equation) => ({ ...equation, a: (n2 - equation.a) % n2 })));
+  assert.deepEqual(failingGroups(n, minus), []);
+});
+
+test("A proof for the wrong plaintext fails in a batch.", async () => {
+  const r = randomUnit(n);
+  const c = encrypt(n, 1n, r);
+  const args = { n, electionHash: "00".repeat(32), context: ["x"], values: [0, 1], c, r };
+  const lie = await prove({ ...args, index: 0 });
+  const honest = await prove({ ...args, index: 1 });
+  const groups = [];
+  for (const proof of [honest, lie, honest]) {
+    const { problem, equations } = await membershipEquations({ ...args, proof });
+    assert.equal(problem, null);
+    groups.push(equations);
+  }
+  assert.deepEqual(failingGroups(n, groups), [1]);
+  assert.deepEqual(checkEquationGroups(n, groups), [true, false, true]);
 });

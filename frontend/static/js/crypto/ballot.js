@@ -16,7 +16,7 @@ import { ChoiceError, CryptoError, EncodingError, StructureError, expectList, ex
 import { publicKeyFromSeed, sign, verifyProblem } from "./ed25519.js";
 import { Hhex } from "./hash.js";
 import { encryptWithFactor, isUnit, isValidCiphertext } from "./paillier.js";
-import { checkProofShape, membershipProblem, precompute, prove } from "./proofs.js";
+import { checkProofShape, membershipEquations, membershipProblem, precompute, prove } from "./proofs.js";
 
 /** The protocol name in manifests and ballots. */
 export const PROTOCOL = "evote-paillier/1";
@@ -506,45 +506,102 @@ function classify(error) {
  *   `reason` null when valid.
  */
 export async function checkBallot(manifest, ballot, options = {}) {
+  const pre = await castPrechecks(manifest, ballot, options);
+  if (pre.failure !== null) {
+    return pre.failure;
+  }
+  for (const statement of castStatements(manifest, ballot, pre)) {
+    const why = await membershipProblem(statement);
+    if (why !== null) {
+      return { reason: REASONS.BAD_PROOF, tracker: pre.tracker, detail: why };
+    }
+  }
+  return { reason: null, tracker: pre.tracker, detail: "" };
+}
+
+/**
+ * {@link checkBallot}'s checks of a `cast` payload but the equations of its
+ * proofs, which are returned instead (for a batch check, proofs.js
+ * `checkEquationGroups`).
+ * @param {object} manifest
+ * @param {unknown} ballot
+ * @param {object} [options] As for {@link checkBallot}.
+ * @returns {Promise<{result: {reason: string | null, tracker: string | null, detail: string}, equations: import("./proofs.js").Equation[] | null}>}
+ *   With `equations` null, `result` is {@link checkBallot}'s. Otherwise
+ *   every other check passed: `result` is {@link checkBallot}'s (valid)
+ *   when all the equations hold; when one does not, {@link checkBallot}
+ *   says which.
+ */
+export async function castEquations(manifest, ballot, options = {}) {
+  const pre = await castPrechecks(manifest, ballot, options);
+  if (pre.failure !== null) {
+    return { result: pre.failure, equations: null };
+  }
+  const equations = [];
+  for (const statement of castStatements(manifest, ballot, pre)) {
+    const found = await membershipEquations(statement);
+    if (found.problem !== null) {
+      // A bad proof: checkBallot says which fails first (an earlier proof's
+      // equation may, before this proof's cheap check).
+      return { result: await checkBallot(manifest, ballot, options), equations: null };
+    }
+    equations.push(...found.equations);
+  }
+  return { result: { reason: null, tracker: pre.tracker, detail: "" }, equations };
+}
+
+// checkBallot's checks before the proofs, in §7's order: `failure` as
+// checkBallot returns it, or null and what the proofs need.
+async function castPrechecks(manifest, ballot, options) {
   let parsed;
   try {
     checkBallotShape(ballot, manifest, { signed: true });
     parsed = parseBallot(ballot);
   } catch (error) {
-    return failure(classify(error), error);
+    return { failure: failure(classify(error), error) };
   }
   const tracker = await ballotTracker(ballot);
   const ownHash = options.electionHash ?? (await electionHash(manifest));
   if (ballot.protocol !== PROTOCOL || ballot.election_hash !== ownHash) {
-    return { reason: REASONS.WRONG_ELECTION, tracker, detail: "ballot: protocol or election_hash is not this election's" };
+    return {
+      failure: { reason: REASONS.WRONG_ELECTION, tracker, detail: "ballot: protocol or election_hash is not this election's" },
+    };
   }
   if (!Array.isArray(manifest.credentials) || !manifest.credentials.includes(ballot.credential)) {
-    return { reason: REASONS.UNKNOWN_CREDENTIAL, tracker, detail: "ballot.credential: not in the manifest" };
+    return { failure: { reason: REASONS.UNKNOWN_CREDENTIAL, tracker, detail: "ballot.credential: not in the manifest" } };
   }
   const problem = await verifyProblem(parsed.credential, castMessage(tracker), parsed.signature);
   if (problem !== null) {
-    return { reason: REASONS.BAD_SIGNATURE, tracker, detail: `ballot.signature: ${problem}` };
+    return { failure: { reason: REASONS.BAD_SIGNATURE, tracker, detail: `ballot.signature: ${problem}` } };
   }
   const n = manifestModulus(manifest);
-  const n2 = n * n;
   for (const [i, row] of parsed.ciphertexts.entries()) {
     for (const [j, c] of row.entries()) {
       if (!isValidCiphertext(n, c)) {
         return {
-          reason: REASONS.INVALID_CIPHERTEXT,
-          tracker,
-          detail: `ballot.contests[${i}].selections[${j}].ciphertext: not a valid ciphertext`,
+          failure: {
+            reason: REASONS.INVALID_CIPHERTEXT,
+            tracker,
+            detail: `ballot.contests[${i}].selections[${j}].ciphertext: not a valid ciphertext`,
+          },
         };
       }
     }
   }
+  return { failure: null, parsed, tracker, ownHash, n };
+}
+
+// The §3 statements of a cast's proofs (membershipProblem's parameters), in
+// checkBallot's order: per contest, each selection's proof, then the sum's.
+function* castStatements(manifest, ballot, { parsed, ownHash, n }) {
+  const n2 = n * n;
   for (const [i, contest] of manifest.contests.entries()) {
     const item = ballot.contests[i];
     let sum = 1n;
     for (const [j, selection] of item.selections.entries()) {
       const c = parsed.ciphertexts[i][j];
       sum = (sum * c) % n2;
-      const why = await membershipProblem({
+      yield {
         n,
         electionHash: ownHash,
         context: selectionContext(ballot.credential, contest.contest_id, selection.option_id),
@@ -552,12 +609,9 @@ export async function checkBallot(manifest, ballot, options = {}) {
         c,
         proof: selection.proof,
         field: `ballot.contests[${i}].selections[${j}].proof`,
-      });
-      if (why !== null) {
-        return { reason: REASONS.BAD_PROOF, tracker, detail: why };
-      }
+      };
     }
-    const why = await membershipProblem({
+    yield {
       n,
       electionHash: ownHash,
       context: sumContext(ballot.credential, contest.contest_id),
@@ -565,12 +619,8 @@ export async function checkBallot(manifest, ballot, options = {}) {
       c: sum,
       proof: item.sum_proof,
       field: `ballot.contests[${i}].sum_proof`,
-    });
-    if (why !== null) {
-      return { reason: REASONS.BAD_PROOF, tracker, detail: why };
-    }
+    };
   }
-  return { reason: null, tracker, detail: "" };
 }
 
 /**

@@ -2,16 +2,18 @@
 // checks of each entry on its own (structure, encodings, signature,
 // ciphertexts, proofs of a cast; openings of an audit) are independent and
 // by far the longest part of a count, so check-worker.js instances make
-// them side by side. counting.js `classifyEntries` then applies the rules
-// that depend on the order (early/late are per entry; replay, audited and
-// the counting rule) on the merged verdicts, exactly as after the
-// sequential checks: the verdicts are the same, only found sooner.
+// them side by side, the proofs of each chunk in one batch (SPEC §3:
+// counting.js `checkBatch`). counting.js `classifyEntries` then applies the
+// rules that depend on the order (early/late are per entry; replay, audited
+// and the counting rule) on the merged verdicts, exactly as after the
+// sequential checks: the verdicts are the same (except with probability
+// below 2^−128, for a key of safe primes), only found sooner.
 //
 // The helpers get only public data (the manifest and the entries). A
 // helper that cannot start (no nested workers, a load failure) is dropped
 // and its entries are checked by the others, or here when none is left.
 
-import { checkEntries } from "./counting.js";
+import { checkEntriesBatched } from "./counting.js";
 
 /** At most this many helper workers. */
 export const MAX_WORKERS = 8;
@@ -136,7 +138,7 @@ function runPool(manifest, electionHash, items, onProgress, size, spawn) {
       running = true;
       const rest = queue.splice(0).flat();
       const before = done;
-      checkEntries(manifest, electionHash, rest, (count) => {
+      checkEntriesBatched(manifest, electionHash, rest, (count) => {
         done = before + count;
         onProgress?.(done, total);
       }).then((found) => {

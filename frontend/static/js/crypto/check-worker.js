@@ -1,5 +1,6 @@
 // Helper worker of the trustee's console: checks board entries on their
-// own (SPEC §7, counting.js `checkEntry`) for check-pool.js, which starts
+// own (SPEC §7, counting.js `checkEntry`, the proofs of each "check" in one
+// batch: `checkBatch`) for check-pool.js, which starts
 // several of these from the trustee worker and merges their verdicts.
 // Only public data comes here (the manifest and board entries); the
 // trustee's share stays in trustee-worker.js.
@@ -7,11 +8,11 @@
 // Protocol (every message a plain object with a `type`; in order):
 //   pool → {type: "init", manifest, electionHash}
 //   pool → {type: "check", entries}        cast and audit board entries
-//   ← {type: "verdict", verdict}           one per entry, as it is checked
+//   ← {type: "verdict", verdict}           one per entry, in order, once the batch is checked
 //   ← {type: "checked"}                    after the last entry of a "check"
 //   ← {type: "error", message}             a check threw (a bug, not a reason)
 
-import { checkEntry } from "./counting.js";
+import { checkBatch } from "./counting.js";
 
 const state = { manifest: null, electionHash: null };
 
@@ -31,8 +32,8 @@ export async function handleCheckMessage(message, post) {
       if (state.manifest === null) {
         throw new Error("check before init");
       }
-      for (const entry of message.entries) {
-        post({ type: "verdict", verdict: await checkEntry(state.manifest, state.electionHash, entry) });
+      for (const verdict of await checkBatch(state.manifest, state.electionHash, message.entries)) {
+        post({ type: "verdict", verdict });
       }
       post({ type: "checked" });
     } else {

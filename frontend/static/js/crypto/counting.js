@@ -8,11 +8,12 @@
 // Board entries are the parsed objects of board.jsonl:
 //   {"seq", "type": "cast"|"audit"|"close", "received_at", "payload"}.
 
-import { hexBytes, hexInt, parseHexBytes } from "./bigint.js";
-import { checkAudit, checkBallot, electionHash as manifestHash, parseBallot, REASONS } from "./ballot.js";
+import { hexBytes, hexInt, parseHexBytes, parseHexInt } from "./bigint.js";
+import { castEquations, checkAudit, checkBallot, electionHash as manifestHash, parseBallot, REASONS } from "./ballot.js";
 import { cjson, parseCanonical } from "./cjson.js";
 import { EncodingError, StructureError } from "./errors.js";
 import { leafHash, rootHash } from "./merkle.js";
+import { failingGroups } from "./proofs.js";
 import { makeDecryptionShare } from "./threshold.js";
 
 export const CAST = "cast";
@@ -162,7 +163,10 @@ export function boardProblems(manifest, entries) {
  */
 
 async function classifyCast(manifest, electionHash, entry) {
-  const check = await checkBallot(manifest, entry.payload, { electionHash });
+  return castVerdict(manifest, entry, await checkBallot(manifest, entry.payload, { electionHash }));
+}
+
+function castVerdict(manifest, entry, check) {
   const credential = check.reason === REASONS.STRUCTURE || check.reason === REASONS.ENCODING ? null : entry.payload.credential;
   let { reason, detail } = check;
   // SPEC §7's order puts the voting window after unknown-credential and
@@ -210,6 +214,69 @@ export async function checkEntries(manifest, electionHash, items, onProgress = u
   for (const entry of items) {
     found.push(await checkEntry(manifest, electionHash, entry));
     onProgress?.(found.length, items.length);
+  }
+  return found;
+}
+
+/** Entries whose proofs {@link checkEntriesBatched} checks in one batch, at most. */
+export const BATCH_SIZE = 16;
+
+/**
+ * The verdicts of {@link checkEntry} for a few entries, the equations of
+ * the casts' proofs checked in one batch (SPEC §3; proofs.js
+ * `failingGroups`, one group per ballot): every other check of each cast
+ * first, in checkBallot's order; a ballot whose equations fail on their
+ * own is checked again exactly (ballot.js `checkBallot`) for its reason
+ * and detail. The verdicts are {@link checkEntry}'s, except with
+ * probability below 2^−128 for a key of safe primes.
+ * @param {object} manifest
+ * @param {string} electionHash
+ * @param {object[]} items `cast` and `audit` entries.
+ * @returns {Promise<Verdict[]>} In the order of `items`.
+ */
+export async function checkBatch(manifest, electionHash, items) {
+  const verdicts = new Array(items.length);
+  const pending = [];
+  for (const [position, entry] of items.entries()) {
+    if (entry.type !== CAST) {
+      verdicts[position] = await checkEntry(manifest, electionHash, entry);
+      continue;
+    }
+    const { result, equations } = await castEquations(manifest, entry.payload, { electionHash });
+    if (equations === null) {
+      verdicts[position] = castVerdict(manifest, entry, result);
+    } else {
+      pending.push({ position, result, equations });
+    }
+  }
+  if (pending.length > 0) {
+    const n = parseHexInt(manifest.public_key.n, "manifest.public_key.n");
+    const failing = new Set(failingGroups(n, pending.map((item) => item.equations)));
+    for (const [index, { position, result }] of pending.entries()) {
+      const entry = items[position];
+      verdicts[position] = failing.has(index) ? await classifyCast(manifest, electionHash, entry) : castVerdict(manifest, entry, result);
+    }
+  }
+  return verdicts;
+}
+
+/**
+ * {@link checkEntries} with the proofs checked in batches of
+ * {@link BATCH_SIZE} entries ({@link checkBatch}): the same verdicts,
+ * except with probability below 2^−128 for a key of safe primes.
+ * @param {object} manifest
+ * @param {string} electionHash
+ * @param {object[]} items `cast` and `audit` entries.
+ * @param {(done: number, total: number) => void} [onProgress]
+ * @returns {Promise<Verdict[]>}
+ */
+export async function checkEntriesBatched(manifest, electionHash, items, onProgress = undefined) {
+  const found = [];
+  for (let start = 0; start < items.length; start += BATCH_SIZE) {
+    for (const verdict of await checkBatch(manifest, electionHash, items.slice(start, start + BATCH_SIZE))) {
+      found.push(verdict);
+      onProgress?.(found.length, items.length);
+    }
   }
   return found;
 }

@@ -25,7 +25,7 @@
 // voter's browser (ideally a Web Worker), and a timing attacker would have
 // to run code on the voter's device.
 
-import { gcd, hexInt, mod, modInverse, modPow, parseHexInt, randomBits, randomUnit } from "./bigint.js";
+import { bitLength, gcd, hexInt, mod, modInverse, modPow, parseHexInt, randomBits, randomUnit } from "./bigint.js";
 import { CryptoError, StructureError } from "./errors.js";
 import { Hint } from "./hash.js";
 import { isUnit, isValidCiphertext } from "./paillier.js";
@@ -250,10 +250,43 @@ export function checkProofShape(proof, field, k = undefined) {
  * @returns {Promise<string | null>} `null` if the proof checks, otherwise
  *   what fails, naming the field.
  */
-export async function membershipProblem({ n, electionHash, context, values, c, proof, field = "proof" }) {
+export async function membershipProblem(params) {
+  const { problem, equations } = await membershipEquations(params);
+  if (problem !== null) {
+    return problem;
+  }
+  const { n, field = "proof" } = params;
+  for (let j = 0; j < equations.length; j++) {
+    if (!checkEquation(n, equations[j])) {
+      return `${field}: the equation of branch ${j} does not hold`;
+    }
+  }
+  return null;
+}
+
+/**
+ * @typedef {object} Equation
+ * One branch's equation of SPEC §3, `z^(2n) ≡ (a · u^e)² (mod n²)` with
+ * `u = c·(1 − n·m) mod n²`.
+ * @property {bigint} z The response `z_j`.
+ * @property {bigint} a The commitment `a_j`.
+ * @property {bigint} c The ciphertext `c`.
+ * @property {bigint} m The value `m_j`.
+ * @property {bigint} e The challenge `e_j`.
+ */
+
+/**
+ * Every check of SPEC §3 but the equations, in {@link membershipProblem}'s
+ * order and with its messages: the equations are returned instead of
+ * evaluated, for {@link checkEquationGroups}.
+ * @param {Parameters<typeof membershipProblem>[0]} params
+ * @returns {Promise<{problem: string | null, equations: Equation[] | null}>}
+ *   `problem` (naming the field) and no equations when a check fails.
+ */
+export async function membershipEquations({ n, electionHash, context, values, c, proof, field = "proof" }) {
   checkValues(values);
   const k = values.length;
-  const n2 = n * n;
+  const failed = (problem) => ({ problem, equations: null });
   let a;
   let e;
   let z;
@@ -264,38 +297,186 @@ export async function membershipProblem({ n, electionHash, context, values, c, p
     z = proof.responses.map((item, j) => parseHexInt(item, `${field}.responses[${j}]`));
   } catch (error) {
     if (error instanceof CryptoError) {
-      return error.message;
+      return failed(error.message);
     }
     throw error;
   }
   if (!isValidCiphertext(n, c)) {
-    return `${field}: the ciphertext is not a valid ciphertext`;
+    return failed(`${field}: the ciphertext is not a valid ciphertext`);
   }
   for (let j = 0; j < k; j++) {
     if (!isValidCiphertext(n, a[j])) {
-      return `${field}.commitments[${j}]: not a valid ciphertext`;
+      return failed(`${field}.commitments[${j}]: not a valid ciphertext`);
     }
     if (e[j] >= CHALLENGE_MODULUS) {
-      return `${field}.challenges[${j}]: not below 2^256`;
+      return failed(`${field}.challenges[${j}]: not below 2^256`);
     }
     if (z[j] < 1n || z[j] >= n || gcd(z[j], n) !== 1n) {
-      return `${field}.responses[${j}]: not in Z*_n`;
+      return failed(`${field}.responses[${j}]: not in Z*_n`);
     }
   }
   const challenge = await membershipChallenge(electionHash, context, n, c, values, proof.commitments);
   const sum = e.reduce((x, y) => x + y, 0n);
   if (mod(sum, CHALLENGE_MODULUS) !== challenge) {
-    return `${field}.challenges: the sum is not the hash challenge`;
+    return failed(`${field}.challenges: the sum is not the hash challenge`);
   }
-  for (let j = 0; j < k; j++) {
-    const u = (c * mod(1n - n * BigInt(values[j]), n2)) % n2;
-    const zn = modPow(z[j], n, n2);
-    const right = (a[j] * modPow(u, e[j], n2)) % n2;
-    if ((zn * zn) % n2 !== (right * right) % n2) {
-      return `${field}: the equation of branch ${j} does not hold`;
+  return { problem: null, equations: values.map((m, j) => ({ z: z[j], a: a[j], c, m: BigInt(m), e: e[j] })) };
+}
+
+/**
+ * Whether `z^(2n) ≡ (a · u^e)² (mod n²)` holds (exact, no batching).
+ * @param {bigint} n
+ * @param {Equation} equation
+ * @returns {boolean}
+ */
+export function checkEquation(n, { z, a, c, m, e }) {
+  const n2 = n * n;
+  const u = (c * mod(1n - n * m, n2)) % n2;
+  const zn = modPow(z, n, n2);
+  const right = (a * modPow(u, e, n2)) % n2;
+  return (zn * zn) % n2 === (right * right) % n2;
+}
+
+// ------------------------------------------------------------ batches
+//
+// As votecrypto/proofs.py `check_equation_groups` (SPEC §3 allows it; it
+// relies on n being a product of safe primes). Every equation gets a random
+// 128-bit weight w, drawn after the equations are fixed, and a batch holds
+// when
+//   (Π z^w)^(2n) ≡ (Π a^w · Π_c c^(Σ e·w) · (1 − n·Σ m·e·w))² (mod n²),
+// using u^(e·w) = c^(e·w)·(1 − n·m·e·w) mod n². So a batch costs ONE
+// exponentiation by n (instead of one per equation) and 128-bit powers of
+// z and a, multiplied by simultaneous exponentiation.
+
+/** Bits of the random weights of a batch (SPEC §3: at least 128). */
+export const BATCH_WEIGHT_BITS = 128;
+
+const WINDOW_BITS = 4;
+
+/**
+ * `Π b^x mod modulus` over the `[b, x]` pairs (every `x ≥ 0`), by Straus's
+ * simultaneous exponentiation: a table `b^0 … b^15` per base and one chain
+ * of squarings for all, reading the exponents 4 bits at a time.
+ * @param {[bigint, bigint][]} pairs
+ * @param {bigint} modulus
+ * @returns {bigint}
+ */
+export function productOfPowers(pairs, modulus) {
+  const mask = (1n << BigInt(WINDOW_BITS)) - 1n;
+  const tables = [];
+  let top = 0;
+  for (const [base, exponent] of pairs) {
+    if (exponent < 0n) {
+      throw new RangeError("productOfPowers: exponents must be non-negative");
+    }
+    const power = mod(base, modulus);
+    const table = [1n, power];
+    for (let d = 2; d <= Number(mask); d++) {
+      table.push((table[d - 1] * power) % modulus);
+    }
+    tables.push({ table, exponent });
+    top = Math.max(top, bitLength(exponent));
+  }
+  let result = 1n % modulus;
+  for (let shift = Math.floor((top - 1) / WINDOW_BITS) * WINDOW_BITS; shift >= 0; shift -= WINDOW_BITS) {
+    for (let s = 0; s < WINDOW_BITS; s++) {
+      result = (result * result) % modulus;
+    }
+    const at = BigInt(shift);
+    for (const { table, exponent } of tables) {
+      const digit = Number((exponent >> at) & mask);
+      if (digit !== 0) {
+        result = (result * table[digit]) % modulus;
+      }
     }
   }
-  return null;
+  return result;
+}
+
+/**
+ * `[Π z^w, Π a^w · Π_c c^(Σ e·w) · (1 − n·Σ m·e·w)] mod n²` with a fresh
+ * random weight `w` per equation.
+ * @param {bigint} n
+ * @param {Equation[]} equations
+ * @returns {[bigint, bigint]}
+ */
+function weightedProducts(n, equations) {
+  const n2 = n * n;
+  const left = [];
+  const right = [];
+  const cExponents = new Map();
+  let shift = 0n;
+  for (const { z, a, c, m, e } of equations) {
+    const w = randomBits(BATCH_WEIGHT_BITS);
+    left.push([z, w]);
+    right.push([a, w]);
+    const ew = e * w;
+    cExponents.set(c, (cExponents.get(c) ?? 0n) + ew);
+    shift += m * ew;
+  }
+  right.push(...cExponents);
+  const zProduct = productOfPowers(left, n2);
+  const product = productOfPowers(right, n2);
+  return [zProduct, (product * mod(1n - n * mod(shift, n), n2)) % n2];
+}
+
+/**
+ * The groups that fail a batch check on their own. A group (the equations
+ * of a proof, or of all the proofs of a ballot) passes or fails as a whole;
+ * all groups are checked together, and a failing batch is split in halves
+ * (reusing the weighted products: one exponentiation by n per test) until
+ * single groups remain. A group whose equations all hold is never listed;
+ * one with a false equation is listed except with probability below
+ * 2^−128 for a key of safe primes (SPEC §3). Decide the listed groups with
+ * the exact check.
+ * @param {bigint} n
+ * @param {Equation[][]} groups
+ * @returns {number[]} Indices into `groups`, ascending.
+ */
+export function failingGroups(n, groups) {
+  const n2 = n * n;
+  const partials = groups.map((group) => weightedProducts(n, group));
+  const failing = [];
+  const holds = (indices) => {
+    let left = 1n;
+    let right = 1n;
+    for (const index of indices) {
+      left = (left * partials[index][0]) % n2;
+      right = (right * partials[index][1]) % n2;
+    }
+    left = modPow(left, n, n2);
+    return (left * left) % n2 === (right * right) % n2;
+  };
+  const resolve = (indices) => {
+    if (indices.length === 0 || holds(indices)) {
+      return;
+    }
+    if (indices.length === 1) {
+      failing.push(indices[0]);
+      return;
+    }
+    const middle = Math.floor(indices.length / 2);
+    resolve(indices.slice(0, middle));
+    resolve(indices.slice(middle));
+  };
+  resolve(groups.map((_, index) => index));
+  return failing;
+}
+
+/**
+ * For each group, whether all its equations hold, checking in batches
+ * ({@link failingGroups}); a group failing on its own is decided by the
+ * exact check of each equation. A verifier that uses this must say so.
+ * @param {bigint} n
+ * @param {Equation[][]} groups
+ * @returns {boolean[]}
+ */
+export function checkEquationGroups(n, groups) {
+  const result = groups.map(() => true);
+  for (const index of failingGroups(n, groups)) {
+    result[index] = groups[index].every((equation) => checkEquation(n, equation));
+  }
+  return result;
 }
 
 /**
