@@ -22,7 +22,7 @@ from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 from accounts.permissions import check_role
-from accounts.ratelimit import client_ip, ratelimit_hit
+from accounts.ratelimit import client_ip, ratelimit_hits
 from accounts.roles import TRUSTEE
 from ballots.errors import ElectionError
 from ballots.models import Election
@@ -125,9 +125,12 @@ def read_json_body(request: HttpRequest) -> bytes | JsonResponse:
 def _ratelimited(request: HttpRequest) -> bool:
     account = getattr(settings, "BALLOTS_CAST_RATELIMIT_ACCOUNT", (30, 3600))
     per_ip = getattr(settings, "BALLOTS_CAST_RATELIMIT_IP", (600, 3600))
-    ok_account = ratelimit_hit(f"ballots-cast:user:{request.user.pk}", *account)
-    ok_ip = ratelimit_hit(f"ballots-cast:ip:{client_ip(request)}", *per_ip)
-    return not (ok_account and ok_ip)
+    return not ratelimit_hits(
+        [
+            (f"ballots-cast:user:{request.user.pk}", *account),
+            (f"ballots-cast:ip:{client_ip(request)}", *per_ip),
+        ]
+    )
 
 
 def _submit(

@@ -195,6 +195,21 @@ def _spawn(
     )
 
 
+def _daphne(
+    servers: list[subprocess.Popen[bytes]], env: dict[str, str], port: int
+) -> None:
+    _spawn(
+        servers,
+        env,
+        "daphne",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "config.asgi:application",
+    )
+
+
 def _start_servers(
     servers: list[subprocess.Popen[bytes]], env: dict[str, str]
 ) -> tuple[list[int], int]:
@@ -218,31 +233,13 @@ def _start_servers(
             f"127.0.0.1:{http_port}",
             "config.wsgi:application",
         )
-        _spawn(
-            servers,
-            env,
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(ws_port),
-            "config.asgi:application",
-        )
+        _daphne(servers, env, ws_port)
         for port in (http_port, ws_port):
             _wait_for_port(port)
         return [http_port], ws_port
     ports = [_free_port() for _ in range(max(1, SERVERS) if redis else 1)]
     for port in ports:
-        _spawn(
-            servers,
-            env,
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "config.asgi:application",
-        )
+        _daphne(servers, env, port)
     for port in ports:
         _wait_for_port(port)
     return ports, ports[0]

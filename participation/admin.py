@@ -1,10 +1,8 @@
 """Read-mostly admin of consultations (the pages are the primary interface)."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from config.readonly_admin import ReadOnlyAdmin
 from participation.models import (
     Attachment,
     Campaign,
@@ -58,21 +56,12 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsultationEvent)
-class ConsultationEventAdmin(admin.ModelAdmin):
+class ConsultationEventAdmin(ReadOnlyAdmin):
     """The audit log of officials' edits and deletions: read-only."""
 
     list_display = ("at", "consultation_ref", "title", "action", "actor")
     list_filter = ("action",)
     search_fields = ("title",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 admin.site.register(Response)

@@ -301,16 +301,27 @@ def consultation_update(
         setattr(locked, name, values[name])
         setattr(consultation, name, values[name])
     locked.save(update_fields=list(changes))
+    _record_event(locked, official, now, ConsultationEvent.Action.EDITED, changes)
+    return locked
+
+
+def _record_event(
+    consultation: Consultation,
+    official: User,
+    now: datetime,
+    action: str,
+    changes: dict[str, list[str]] | None = None,
+) -> None:
+    """Add an official's edit or deletion to the consultation's audit log."""
     ConsultationEvent.objects.create(
-        consultation=locked,
-        consultation_ref=locked.pk,
-        title=locked.title,
+        consultation=consultation,
+        consultation_ref=consultation.pk,
+        title=consultation.title,
         actor=official,
         at=now,
-        action=ConsultationEvent.Action.EDITED,
-        changes=changes,
+        action=action,
+        changes=changes if changes is not None else {},
     )
-    return locked
 
 
 @transaction.atomic
@@ -333,14 +344,7 @@ def consultation_delete(
     refusal = consultation_deletion_refusal(locked, now=now)
     if refusal is not None:
         raise ValidationError(refusal, code="not_deletable")
-    ConsultationEvent.objects.create(
-        consultation=locked,
-        consultation_ref=locked.pk,
-        title=locked.title,
-        actor=official,
-        at=now,
-        action=ConsultationEvent.Action.DELETED,
-    )
+    _record_event(locked, official, now, ConsultationEvent.Action.DELETED)
     files = [(a.file.storage, a.file.name) for a in locked.attachments.all()]
     locked.delete()
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from accounts.permissions import check_role, role_required
-from accounts.ratelimit import client_ip, ratelimit_hit
+from accounts.ratelimit import client_ip, ratelimit_hits
 from accounts.roles import MODERATOR, OFFICIAL, user_has_role
 from participation import selectors, services
 from participation.forms import (
@@ -104,13 +104,12 @@ def _call(request: HttpRequest, action: Callable[[], Any]) -> HttpResponse | Non
 
 def _rate_limited(request: HttpRequest, action: str) -> HttpResponse | None:
     limit, window = RATELIMITS[action]
-    allowed_user = ratelimit_hit(
-        f"participation-{action}:user:{request.user.pk}", limit, window
-    )
-    allowed_ip = ratelimit_hit(
-        f"participation-{action}:ip:{client_ip(request)}", limit * 5, window
-    )
-    if allowed_user and allowed_ip:
+    if ratelimit_hits(
+        [
+            (f"participation-{action}:user:{request.user.pk}", limit, window),
+            (f"participation-{action}:ip:{client_ip(request)}", limit * 5, window),
+        ]
+    ):
         return None
     return _refuse(
         request, [_("Too many requests. Please wait a few minutes and try again.")], 429

@@ -3,11 +3,9 @@
 Log rows are read-only in the admin (append-only everywhere).
 """
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from config.readonly_admin import ReadOnlyAdmin
 from petitions.models import (
     Level,
     LogEntry,
@@ -27,19 +25,6 @@ class ThresholdInline(admin.TabularInline):
 class LevelAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "population", "sort_order")
     inlines = (ThresholdInline,)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """No adding, changing or deleting from the admin."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Petition)

@@ -23,6 +23,8 @@ from django.test import Client
 
 from accounts.models import User
 from tests.accounts import conftest as accounts_fixtures
+from tests.ballots.helpers import Setup, make_open, otp_login
+from tests.tally_app.helpers import cast_votes, close, publish
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM would
 # otherwise refuse to run in the test body (SynchronousOnlyOperation).
@@ -136,23 +138,42 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     tab.close()
 
 
+def session_cookie(user: User, *, two_factor: bool = False) -> str:
+    """Return a session cookie of ``user``, TOTP-verified if ``two_factor``."""
+    client = otp_login(Client(), user) if two_factor else Client()
+    if not two_factor:
+        client.force_login(user)
+    return client.cookies[django_settings.SESSION_COOKIE_NAME].value
+
+
+def use_session(browser: Any, url: str, cookie: str) -> None:
+    """Put the session ``cookie`` into the browser for the server at ``url``."""
+    browser.clear_cookies()
+    browser.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": url}]
+    )
+
+
 @pytest.fixture
 def sign_in(browser: Any, live_server: Any) -> Callable[[User], None]:
     """Return ``sign_in(user)``: put a signed-in session cookie into the browser."""
 
     def _sign_in(user: User) -> None:
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-        browser.clear_cookies()
-        browser.add_cookies(
-            [
-                {
-                    "name": django_settings.SESSION_COOKIE_NAME,
-                    "value": cookie.value,
-                    "url": live_server.url,
-                }
-            ]
-        )
+        use_session(browser, live_server.url, session_cookie(user))
 
     return _sign_in
+
+
+@pytest.fixture
+def published(live_server: Any, make_user: Callable[..., User]) -> Setup:
+    """A published, verified election with an audit at seq 0.
+
+    Built by the Python services before the browser starts: casting
+    notifies the live channel synchronously, which Playwright's running
+    event loop forbids in the test's thread.
+    """
+    setup = make_open(make_user)
+    cast_votes(setup)
+    close(setup)
+    publish(setup)
+    return setup

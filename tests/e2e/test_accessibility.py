@@ -14,7 +14,6 @@ from django.urls import reverse
 from accounts.models import User
 from tests.ballots.helpers import Setup, make_open
 from tests.e2e.test_booth import choose, encrypt, enter_code, open_booth
-from tests.tally_app.helpers import cast_votes, close, publish
 
 pytestmark = [
     pytest.mark.e2e,
@@ -95,17 +94,6 @@ def cast_and_verify_any(page: Any) -> None:
     """Cast and wait for the verified receipt (in any language)."""
     page.click("#cast-button")
     page.wait_for_selector("#receipt-verdict[data-verified='true']")
-
-
-@pytest.fixture
-def published(live_server: Any, make_user: Callable[..., User]) -> Setup:
-    """A published election (built before the browser starts: casting notifies
-    the live channel synchronously, which Playwright's running loop forbids)."""
-    setup = make_open(make_user)
-    cast_votes(setup)
-    close(setup)
-    publish(setup)
-    return setup
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -1,17 +1,14 @@
 """The bulletin board page and the audited-ballot checker, in headless Chromium."""
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
-from accounts.models import User
 from ballots.models import BoardEntry
 from ballots.selectors import election_turnout
-from tests.ballots.helpers import Setup, make_open
+from tests.ballots.helpers import Setup
 from tests.e2e.test_accessibility import LANGUAGES, assert_accessible, set_language
-from tests.tally_app.helpers import cast_votes, close, publish
 
 pytestmark = [
     pytest.mark.e2e,
@@ -19,16 +16,6 @@ pytestmark = [
 ]
 
 MATCHES = "The encryption matches the openings: this device encrypted honestly."
-
-
-@pytest.fixture
-def published(live_server: Any, make_user: Callable[..., User]) -> Setup:
-    """A published election with an audit at seq 0 (built before the browser)."""
-    setup = make_open(make_user)
-    cast_votes(setup)
-    close(setup)
-    publish(setup)
-    return setup
 
 
 def _audit_seq(setup: Setup) -> int:

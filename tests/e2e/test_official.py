@@ -30,7 +30,6 @@ from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,10 +43,11 @@ from tally import trustee as trustee_tool
 from tally import verify as verify_tool
 from tally.models import ElectionTally
 from tests.accounts.helpers import PASSWORD
-from tests.ballots.helpers import Setup, make_open, otp_login
+from tests.ballots.helpers import Setup
 from tests.e2e.asgi import COUNT_SOCKET_MESSAGES, asgi_live_url, wait_for_socket_message
+from tests.e2e.conftest import session_cookie
 from tests.e2e.test_accessibility import assert_accessible
-from tests.tally_app.helpers import EXPECTED, cast_votes, close, publish
+from tests.tally_app.helpers import EXPECTED
 from votecrypto.canonical import cjson, parse_json
 from votecrypto.sharefile import (
     generate_x25519_private_key,
@@ -64,12 +64,6 @@ pytestmark = [
 ELECTION_ID = "town-2027"
 TEST_KEY_BITS = 1024
 PASSPHRASE = "a trustee's long passphrase"
-
-
-def _session(user: User) -> str:
-    """Return a session cookie of ``user`` signed in with TOTP."""
-    client = otp_login(Client(), user)
-    return client.cookies[django_settings.SESSION_COOKIE_NAME].value
 
 
 class TrusteeAgent:
@@ -188,12 +182,16 @@ def people(asgi_url: str, make_user: Callable[..., User], tmp_path: Path) -> Peo
         user = make_user(role=TRUSTEE, full_name=f"Trustee {name}")
         trustees.append(
             TrusteeAgent(
-                index, user, _session(user), tmp_path / f"trustee-{index}", asgi_url
+                index,
+                user,
+                session_cookie(user, two_factor=True),
+                tmp_path / f"trustee-{index}",
+                asgi_url,
             )
         )
     return People(
         official=official,
-        official_session=_session(official),
+        official_session=session_cookie(official, two_factor=True),
         trustees=trustees,
         voters=[make_user(role=CITIZEN) for _ in range(2)],
     )
@@ -525,16 +523,6 @@ def test_official_sets_up_runs_and_counts_an_election(
     )
     assert mayor.all_text_contents() == ["0", "1"]
     assert page.page_errors == []
-
-
-@pytest.fixture
-def published(live_server: Any, make_user: Callable[..., User]) -> Setup:
-    """A published, verified election (counted by the Python services)."""
-    setup = make_open(make_user)
-    cast_votes(setup)
-    close(setup)
-    publish(setup)
-    return setup
 
 
 def test_results_page_shows_counts_record_and_verifier_report(

@@ -12,8 +12,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,8 +25,9 @@ from participation.models import (
 )
 from participation.services import consultation_publish, statement_create
 from tests.e2e.asgi import asgi_live_url
+from tests.e2e.conftest import session_cookie, use_session
 from tests.e2e.test_accessibility import assert_accessible
-from tests.participation.conftest import BODY, login_verified
+from tests.participation.conftest import BODY
 
 pytestmark = [
     pytest.mark.e2e,
@@ -54,21 +53,6 @@ class Setup:
     statement: Statement
     voter_cookie: str
     official_cookie: str
-
-
-def _session_cookie(user: User, verified: bool = False) -> str:
-    client = Client()
-    if verified:
-        login_verified(client, user)
-    else:
-        client.force_login(user)
-    return client.cookies[django_settings.SESSION_COOKIE_NAME].value
-
-
-def _use_session(browser: Any, url: str, cookie: str) -> None:
-    browser.add_cookies(
-        [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": url}]
-    )
 
 
 @pytest.fixture
@@ -98,8 +82,8 @@ def setup(asgi_url: str, make_user: Callable[..., User], settings: Any) -> Setup
     return Setup(
         consultation,
         statement,
-        _session_cookie(make_user(role=CITIZEN)),
-        _session_cookie(official, verified=True),
+        session_cookie(make_user(role=CITIZEN)),
+        session_cookie(official, two_factor=True),
     )
 
 
@@ -118,7 +102,7 @@ def test_opinion_map_appears_without_reload(
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     page.wait_for_function("() => window.socketsOpen >= 1")
 
-    _use_session(browser, asgi_url, setup.voter_cookie)
+    use_session(browser, asgi_url, setup.voter_cookie)
     other = browser.new_page()
     other.goto(detail)
     other.click(f"#statement-{setup.statement.pk} button[value='1']")
@@ -144,7 +128,7 @@ def test_official_edits_then_deletes_an_untouched_consultation(
 ) -> None:
     """From the manage page: edit the closing time, then delete the draft."""
     pk = setup.consultation.pk
-    _use_session(browser, asgi_url, setup.official_cookie)
+    use_session(browser, asgi_url, setup.official_cookie)
     page.goto(asgi_url + reverse("participation:manage", args=[pk]))
     page.click("text=Edit details")
     page.wait_for_url(asgi_url + reverse("participation:edit", args=[pk]))

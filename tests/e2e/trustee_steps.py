@@ -3,27 +3,15 @@
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings as django_settings
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from tests.ballots.helpers import otp_login
+from tests.e2e.conftest import session_cookie, use_session
 
 
 def sign_in_2fa(browser: Any, live_server: Any, user: User) -> None:
     """Put a TOTP-verified session of ``user`` (official, trustee) in the browser."""
-    client = otp_login(Client(), user)
-    browser.clear_cookies()
-    browser.add_cookies(
-        [
-            {
-                "name": django_settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    use_session(browser, live_server.url, session_cookie(user, two_factor=True))
 
 
 def open_ceremony_page(page: Any, live_server: Any, election_id: str) -> None:
