@@ -6,13 +6,17 @@
    (default ``postgresql://postgres@127.0.0.1:5432/postgres``), migrates it,
    and loads one open petition and ``BENCH_SIGNERS`` signed-in citizens;
 2. starts the web servers as the README deploys them: gunicorn's WSGI
-   workers (``BENCH_WORKERS``, default 4) for HTTP and daphne for the
-   websockets, joined by the Redis channel layer (``REDIS_URL``);
-   ``BENCH_LAYOUT=daphne`` serves both from ``BENCH_SERVERS`` daphne
-   processes instead (without Redis, one daphne serves everything);
-3. several client processes POST signatures concurrently (keep-alive,
-   JSON answers) and the figures are the signatures per second and the
-   request latencies;
+   workers (``BENCH_WORKERS``, default 3, with ``BENCH_THREADS`` threads
+   each, default 8) for HTTP and daphne for the websockets, joined by the
+   Redis channel layer (``REDIS_URL``); ``BENCH_LAYOUT=daphne`` serves both
+   from ``BENCH_SERVERS`` daphne processes instead (without Redis, one
+   daphne serves everything);
+3. ``BENCH_CLIENTS`` client processes (default 4) each keep
+   ``BENCH_CONNECTIONS`` connections (default 8) busy POSTing signatures
+   (JSON answers), first ``BENCH_WARMUP`` of them to warm the servers up,
+   then ``BENCH_SIGNERS`` measured ones: the figures are the signatures per
+   second, the CPU each costs the servers, PostgreSQL and the clients, and
+   the request latencies;
 4. a websocket client watches the petition's live counter while single
    signatures are posted: the lag is from sending the POST to the new
    count arriving on the socket;
@@ -22,7 +26,6 @@ Under ASGI every request runs its sync code in a fresh thread, so Django's
 persistent connections (``CONN_MAX_AGE``) do not persist: each request opens
 a PostgreSQL connection.  ``?pool=true`` on ``DATABASE_URL`` (Django's psycopg
 pool; needs the ``psycopg_pool`` package) makes the servers reuse them.
-``BENCH_CLIENTS``, ``BENCH_SERVERS`` and ``BENCH_SIGNERS`` size the run.
 ``BENCH_NETWORKS=many`` (the default) has every signer come from a network
 and e-mail domain of its own, as on a popular petition; ``one`` sends all
 signatures from one address and domain, so burst alerts stay open for the
@@ -36,6 +39,7 @@ import json
 import multiprocessing
 import os
 import secrets
+import selectors
 import socket
 import statistics
 import struct
@@ -48,9 +52,12 @@ from urllib.parse import urlparse, urlunparse
 
 REPO = Path(__file__).resolve().parent.parent
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+WARMUP = int(os.environ.get("BENCH_WARMUP", "400"))
 SIGNERS = int(os.environ.get("BENCH_SIGNERS", "800"))
 SERVERS = int(os.environ.get("BENCH_SERVERS", "2"))
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+THREADS = int(os.environ.get("BENCH_THREADS", "8"))
 LAYOUT = os.environ.get("BENCH_LAYOUT", "gunicorn")
 NETWORKS = os.environ.get("BENCH_NETWORKS", "many")
 LAG_SAMPLES = int(os.environ.get("BENCH_LAG_SAMPLES", "30"))
@@ -97,6 +104,9 @@ def _env(database_url: str) -> dict[str, str]:
         # The clients play the TLS proxy: they send X-Forwarded-For.
         "TRUSTED_PROXY_COUNT": "1",
         "CELERY_BROKER_URL": "",
+        # Counters and sessions of this run only (rate limits, burst
+        # counters: a later run's petition may have the same id).
+        "CACHE_KEY_PREFIX": f"dauys-bench-{os.getpid()}",
     }
     env.pop("CI", None)
     return env
@@ -107,7 +117,8 @@ import json, sys
 import django
 django.setup()
 from django.contrib.auth.models import Group
-from django.contrib.sessions.backends.db import SessionStore
+from importlib import import_module
+from django.conf import settings
 from django.utils import timezone
 from accounts.models import Region, User
 from petitions.models import Level
@@ -139,11 +150,13 @@ petition.sponsors_required = 0
 petition.save()
 petition_submit(petition=petition, user=creator)
 petition_approve(petition=petition, moderator=moderator)
+# Sessions are stored as signing in stores them (``cached_db`` with Redis).
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 cookies = []
 for user in users[:-1]:
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[-1]
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session.create()
     cookies.append(session.session_key)
@@ -229,6 +242,8 @@ def _start_servers(
             "gunicorn",
             "--workers",
             str(WORKERS),
+            "--threads",
+            str(THREADS),
             "--bind",
             f"127.0.0.1:{http_port}",
             "config.wsgi:application",
@@ -338,20 +353,99 @@ def _sign(conn: http.client.HTTPConnection, petition: int, session: str) -> int:
     return response.status
 
 
-def _client(args: tuple[int, int, list[str]]) -> tuple[list[float], int]:
-    """Sign once with each session; return the latencies and the failures."""
-    port, petition, sessions = args
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+def _request(petition: int, session: str) -> bytes:
+    """Return the bytes of one signing POST (built before the clock starts)."""
+    return (
+        f"POST /petitions/{petition}/sign/ HTTP/1.1\r\n"
+        "Host: 127.0.0.1\r\n"
+        f"Cookie: sessionid={session}; csrftoken={CSRF}\r\n"
+        f"X-CSRFToken: {CSRF}\r\n"
+        f"X-Forwarded-For: {_address(session)}\r\n"
+        "Accept: application/json\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        "Content-Length: 0\r\n\r\n"
+    ).encode()
+
+
+class _Connection:
+    """One keep-alive connection of a client: one request in flight at a time."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.sock: socket.socket | None = None
+        self.buffer = b""
+        self.sent = 0.0
+
+    def send(self, request: bytes) -> socket.socket:
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buffer = b""
+        self.sent = time.perf_counter()
+        self.sock.sendall(request)
+        return self.sock
+
+    def response(self) -> int | None:
+        """Read what arrived; return the status once the response is whole."""
+        assert self.sock is not None  # noqa: S101 (a request was sent)
+        chunk = self.sock.recv(65536)
+        self.buffer += chunk
+        head, found, body = self.buffer.partition(b"\r\n\r\n")
+        if not found and chunk:
+            return None
+        headers = head.decode("latin-1").lower()
+        length = 0
+        for line in headers.split("\r\n")[1:]:
+            name, _colon, value = line.partition(":")
+            if name == "content-length":
+                length = int(value)
+        if chunk and len(body) < length:
+            return None
+        if not chunk or "connection: close" in headers:
+            self.sock.close()
+            self.sock = None
+        return int(headers.split(" ", 2)[1]) if head else 0
+
+
+_ClientResult = tuple[list[float], int, float, float, float]
+
+
+def _client(args: tuple[int, int, list[str], int]) -> _ClientResult:
+    """Sign once with each session over ``connections`` concurrent connections.
+
+    Return the latencies, the failures, the CPU seconds this client used,
+    and when it started and finished (``perf_counter``, the same clock in
+    every process here).  Requests are built before the clock starts and the responses
+    are read with plain sockets, so the load generator takes as little of
+    the machine's CPU as it can.
+    """
+    port, petition, sessions, connections = args
+    requests = [_request(petition, session) for session in sessions]
+    started = time.process_time()
+    began = time.perf_counter()
+    selector = selectors.DefaultSelector()
     latencies: list[float] = []
     failures = 0
-    for session in sessions:
-        start = time.perf_counter()
-        status = _sign(conn, petition, session)
-        latencies.append(time.perf_counter() - start)
-        if status != 200:
-            failures += 1
-    conn.close()
-    return latencies, failures
+    queue = iter(requests)
+    for _ in range(min(connections, len(requests))):
+        conn = _Connection(port)
+        selector.register(conn.send(next(queue)), selectors.EVENT_READ, conn)
+    while selector.get_map():
+        for key, _events in selector.select():
+            conn = key.data
+            status = conn.response()
+            if status is None:
+                continue
+            latencies.append(time.perf_counter() - conn.sent)
+            failures += status != 200
+            selector.unregister(key.fileobj)
+            following = next(queue, None)
+            if following is not None:
+                selector.register(conn.send(following), selectors.EVENT_READ, conn)
+            elif conn.sock is not None:
+                conn.sock.close()
+    ended = time.perf_counter()
+    return latencies, failures, time.process_time() - started, began, ended
 
 
 # ---------------------------------------------------------------- websocket
@@ -436,7 +530,7 @@ def main() -> None:
             check=True,
             timeout=600,
         )
-        setup = _python(SETUP, env, str(SIGNERS + LAG_SAMPLES), NETWORKS)
+        setup = _python(SETUP, env, str(WARMUP + SIGNERS + LAG_SAMPLES), NETWORKS)
         petition: int = setup["petition"]
         sessions: list[str] = setup["sessions"]
         http_ports, ws_port = _start_servers(servers, env)
@@ -444,19 +538,35 @@ def main() -> None:
         warm.request("GET", f"/petitions/{petition}/", headers={"Host": "127.0.0.1"})
         warm.getresponse().read()
 
-        load, lag_sessions = sessions[:SIGNERS], sessions[SIGNERS:]
-        jobs = [
-            (http_ports[i % len(http_ports)], petition, load[i::CLIENTS])
-            for i in range(CLIENTS)
-        ]
+        warmup = sessions[:WARMUP]
+        load = sessions[WARMUP : WARMUP + SIGNERS]
+        lag_sessions = sessions[WARMUP + SIGNERS :]
+
+        def run(
+            signers: list[str],
+        ) -> list[tuple[list[float], int, float, float, float]]:
+            jobs = [
+                (
+                    http_ports[i % len(http_ports)],
+                    petition,
+                    signers[i::CLIENTS],
+                    CONNECTIONS,
+                )
+                for i in range(CLIENTS)
+            ]
+            with multiprocessing.get_context("spawn").Pool(CLIENTS) as pool:
+                return pool.map(_client, jobs)
+
+        # Every server process loads its code and connections on its first
+        # requests: the figures are for a server that has warmed up.
+        run(warmup)
         cpu_before = _cpu([server.pid for server in servers])
-        start = time.perf_counter()
-        with multiprocessing.get_context("spawn").Pool(CLIENTS) as pool:
-            results = pool.map(_client, jobs)
-        elapsed = time.perf_counter() - start
+        results = run(load)
         cpu_after = _cpu([server.pid for server in servers])
-        latencies = [x for lat, _f in results for x in lat]
-        failures = sum(f for _lat, f in results)
+        elapsed = max(r[4] for r in results) - min(r[3] for r in results)
+        latencies = [x for r in results for x in r[0]]
+        failures = sum(r[1] for r in results)
+        client_cpu = sum(r[2] for r in results)
         pooled = "pool=true" in scratch_url
         connections = (
             "pooled"
@@ -465,10 +575,15 @@ def main() -> None:
             if http_ports == [ws_port] or LAYOUT == "daphne"
             else "persistent"
         )
+        server = (
+            f"gunicorn, {WORKERS} workers x {THREADS} threads"
+            if LAYOUT == "gunicorn"
+            else LAYOUT
+        )
         print(
             f"signing over HTTP: {len(latencies)} signatures, {CLIENTS} client "
-            f"processes, {LAYOUT}, one petition, {connections} database connections, "
-            f"signers from {NETWORKS} network(s)"
+            f"processes x {CONNECTIONS} connections, {server}, one petition, "
+            f"{connections} database connections, signers from {NETWORKS} network(s)"
         )
         print(f"  throughput: {len(latencies) / elapsed:.1f} signatures/s")
         per = 1000 / max(1, len(latencies))
@@ -476,7 +591,8 @@ def main() -> None:
         db_ms = (cpu_after[1] - cpu_before[1]) * per
         print(
             f"  CPU per signature: web servers {web_ms:.1f} ms, "
-            f"PostgreSQL {db_ms:.1f} ms (backends alive at the end)"
+            f"PostgreSQL {db_ms:.1f} ms (backends alive at the end), "
+            f"load generator {client_cpu * per:.1f} ms"
         )
         print(
             f"  latency: median {statistics.median(latencies) * 1000:.1f} ms, "

@@ -112,8 +112,14 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # Instances sharing one Redis keep their counters and sessions
+            # apart with a prefix of their own.
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", ""),
         }
     }
+    # Sessions are read on every request: from Redis, written through to
+    # the database (``cached_db``), so they survive a Redis restart.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -214,7 +220,7 @@ CELERY_BEAT_SCHEDULE["ballots.tick"] = {"task": "ballots.tick", "schedule": 60.0
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.AccountBackend",
 ]
 _PASSWORD_VALIDATION = "accounts.passwords"  # noqa: S105
 AUTH_PASSWORD_VALIDATORS = [

@@ -298,14 +298,8 @@ def petition_sign(request: HttpRequest, pk: int) -> HttpResponse:
             )
         return redirect_to_login(reverse("petitions:detail", args=[pk]))
     user = _user(request)
-    # A lighter read than ``_visible``: this is the hottest write path, and
-    # the service re-reads the row locked.  No joins: compiling a join costs
-    # more CPU on PostgreSQL than the one-row reads of the level it saves.
-    try:
-        petition = Petition.objects.get(pk=pk)
-    except Petition.DoesNotExist:
-        raise Http404(_("No such petition.")) from None
-    if not permissions.can_view(user, petition):
+    petition = selectors.petition_get_visible_row(pk, user)
+    if petition is None:
         raise Http404(_("No such petition."))
     form = forms.SignForm(request.POST)
     if not form.is_valid():

@@ -205,12 +205,23 @@ def parse_time(value: Json, field: str) -> datetime:
     """Read a protocol time ``YYYY-MM-DDTHH:MM:SSZ`` as an aware UTC datetime."""
     if not isinstance(value, str):
         raise StructureError(field, "expected a time string")
-    if not _TIME_RE.match(value):
+    # ``$`` would also match before a final newline: the length rules it out.
+    if len(value) != len("YYYY-MM-DDTHH:MM:SSZ") or not _TIME_RE.match(value):
         raise EncodingError(
             field, f"not a time of the form YYYY-MM-DDTHH:MM:SSZ: {value!r}"
         )
     try:
-        parsed = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        # The pattern fixed every digit's place; ``datetime`` checks ranges
+        # (as ``strptime`` would, at a tenth of its cost: logs parse many).
+        parsed = datetime(
+            int(value[0:4]),
+            int(value[5:7]),
+            int(value[8:10]),
+            int(value[11:13]),
+            int(value[14:16]),
+            int(value[17:19]),
+            tzinfo=UTC,
+        )
     except ValueError as exc:
         raise EncodingError(field, f"not a valid UTC instant: {value!r}") from exc
     if parsed.year < 1:

@@ -1,9 +1,10 @@
 """Helpers shared by the petitions services: locking, thresholds, broadcasts."""
 
 from datetime import datetime
+from decimal import Decimal
 from functools import partial
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from config.websocket import broadcast_coalesced_on_commit
 from petitions import thresholds
@@ -32,29 +33,50 @@ def petition_lock(petition: Petition, *, related: bool = True) -> Petition:
     return queryset.get(pk=petition.pk)
 
 
-def rule_of(threshold: Threshold) -> thresholds.Rule:
-    """Return the engine's view of a threshold row."""
-    return thresholds.Rule(
-        id=threshold.pk,
-        kind=threshold.kind,
-        signatures=threshold.signatures,
-        percent=threshold.percent,
-        trigger=threshold.trigger,
-        deadline_days=threshold.deadline_days,
-    )
-
-
-def petition_population(petition: Petition) -> int | None:
-    """Return the population of the petition's territory, if known."""
-    if petition.region_id is not None and petition.region is not None:
-        return petition.region.population
-    return petition.level.population
+# One round trip for the level's thresholds and the territory's population
+# (every signature resolves them, so the ORM's three queries were a fifth
+# of a signature's CPU).  Ordered as ``Threshold.Meta.ordering``.
+_TARGETS_SQL = (
+    "SELECT t.id, t.kind, t.signatures, t.percent, t.trigger, t.deadline_days,"
+    " l.population, r.population"
+    " FROM petitions_level l"
+    " LEFT JOIN petitions_threshold t ON t.level_id = l.id"
+    " LEFT JOIN accounts_region r ON r.id = %s"
+    " WHERE l.id = %s"
+    " ORDER BY t.signatures, t.percent"
+)
 
 
 def petition_targets(petition: Petition) -> list[thresholds.Target]:
-    """Return the petition's thresholds resolved for its territory."""
-    rules = [rule_of(t) for t in petition.level.thresholds.all()]
-    return thresholds.targets(rules, petition_population(petition))
+    """Return the petition's thresholds resolved for its territory.
+
+    The territory is the petition's region when it has one (its population
+    may be unknown), otherwise the level's country.
+    """
+    if petition.level_id is None:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_TARGETS_SQL, [petition.region_id, petition.level_id])
+        found = cursor.fetchall()
+    if not found:
+        return []
+    level_population, region_population = found[0][6], found[0][7]
+    population = (
+        region_population if petition.region_id is not None else level_population
+    )
+    rules = [
+        thresholds.Rule(
+            id=pk,
+            kind=kind,
+            signatures=signatures,
+            percent=None if percent is None else Decimal(str(percent)),
+            trigger=trigger,
+            deadline_days=deadline_days,
+        )
+        for pk, kind, signatures, percent, trigger, deadline_days, _l, _r in found
+        if pk is not None
+    ]
+    return thresholds.targets(rules, population)
 
 
 _DEADLINE_KIND = {

@@ -6,6 +6,7 @@ Every function here expects the caller to hold the petition's row lock
 (``select_for_update``), which keeps ``seq`` gapless under concurrency.
 """
 
+import json
 import re
 import threading
 from collections.abc import Mapping
@@ -13,8 +14,10 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.utils import timezone
 
+from config import rows
 from petitions.models import LogEntry, LogHead, Petition
 from votecrypto import ed25519, merkle
 from votecrypto.canonical import Json, format_time, hex_bytes
@@ -51,9 +54,30 @@ def log_public_key() -> str:
     return hex_bytes(ed25519.public_key_from_seed(log_seed()))
 
 
+_ENTRIES_SQL = (
+    "SELECT seq, type, received_at, payload FROM petitions_logentry"
+    " WHERE petition_id = %s AND seq >= %s ORDER BY seq"
+)
+
+
 def _stored_entries(petition: Petition, start: int = 0) -> list[Entry]:
-    rows = LogEntry.objects.filter(petition=petition, seq__gte=start).order_by("seq")
-    return [Entry.from_json(row.to_json(), f"log[{row.seq}]") for row in rows]
+    # Plain SQL: on a busy petition served by several processes, each
+    # append first reads the few entries the others appended meanwhile.
+    with connection.cursor() as cursor:
+        cursor.execute(_ENTRIES_SQL, [petition.pk, start])
+        found = cursor.fetchall()
+    return [
+        Entry.from_json(
+            {
+                "seq": seq,
+                "type": kind,
+                "received_at": received_at,
+                "payload": json.loads(payload) if isinstance(payload, str) else payload,
+            },
+            f"log[{seq}]",
+        )
+        for seq, kind, received_at, payload in found
+    ]
 
 
 def _matches(writer: PetitionLogWriter, petition: Petition) -> bool:
@@ -93,6 +117,48 @@ def _next_time(petition: Petition, now: datetime | None) -> str:
     return max(stamp, petition.last_received_at, petition.last_head_at)
 
 
+def _append(
+    petition: Petition,
+    entry_type: EntryType,
+    payload: Mapping[str, Json],
+    now: datetime | None,
+) -> tuple[Appended, LogEntry]:
+    writer = log_writer(petition)
+    appended = writer.append(entry_type, payload, _next_time(petition, now))
+    petition.log_size = writer.tree_size
+    petition.log_root = hex_bytes(writer.tree.root())
+    petition.last_received_at = appended.entry.received_at
+    row = LogEntry(
+        petition=petition,
+        seq=appended.seq,
+        type=appended.entry.type,
+        received_at=appended.entry.received_at,
+        payload=appended.entry.payload(),
+    )
+    return appended, row
+
+
+def _sign(petition: Petition, now: datetime | None) -> tuple[SignedHead, LogHead]:
+    writer = log_writer(petition)
+    head = sign_head(
+        PETITION,
+        petition.log_id,
+        writer.tree_size,
+        writer.tree.root(),
+        _next_time(petition, now),
+        log_seed(),
+    )
+    petition.last_head_at = head.timestamp
+    row = LogHead(
+        petition=petition,
+        tree_size=head.tree_size,
+        root_hash=hex_bytes(head.root_hash),
+        timestamp=head.timestamp,
+        signature=hex_bytes(head.signature),
+    )
+    return head, row
+
+
 def log_append(
     petition: Petition,
     entry_type: EntryType,
@@ -105,41 +171,38 @@ def log_append(
     Updates the petition's log fields in memory; the caller saves them
     (``update_fields=LOG_FIELDS``).
     """
-    writer = log_writer(petition)
-    appended = writer.append(entry_type, payload, _next_time(petition, now))
-    LogEntry.objects.create(
-        petition=petition,
-        seq=appended.seq,
-        type=appended.entry.type,
-        received_at=appended.entry.received_at,
-        payload=appended.entry.payload(),
-    )
-    petition.log_size = writer.tree_size
-    petition.log_root = hex_bytes(writer.tree.root())
-    petition.last_received_at = appended.entry.received_at
+    appended, row = _append(petition, entry_type, payload, now)
+    rows.insert(row)
     return appended
 
 
 def log_sign_head(petition: Petition, *, now: datetime | None = None) -> SignedHead:
     """Sign and store a head over the locked petition's whole log."""
-    writer = log_writer(petition)
-    head = sign_head(
-        PETITION,
-        petition.log_id,
-        writer.tree_size,
-        writer.tree.root(),
-        _next_time(petition, now),
-        log_seed(),
-    )
-    LogHead.objects.create(
-        petition=petition,
-        tree_size=head.tree_size,
-        root_hash=hex_bytes(head.root_hash),
-        timestamp=head.timestamp,
-        signature=hex_bytes(head.signature),
-    )
-    petition.last_head_at = head.timestamp
+    head, row = _sign(petition, now)
+    rows.insert(row)
     return head
+
+
+def log_entry_pending(
+    petition: Petition,
+    entry_type: EntryType,
+    payload: Mapping[str, Json],
+    now: datetime | None = None,
+) -> tuple[Appended, LogEntry]:
+    """Append one entry to the locked petition's log, without storing it.
+
+    Returns the entry and its row; the caller stores the row (with
+    ``config.rows.write``, together with the others of a batch) and the
+    petition's log fields before the transaction commits.
+    """
+    return _append(petition, entry_type, payload, now)
+
+
+def log_head_pending(
+    petition: Petition, now: datetime | None = None
+) -> tuple[SignedHead, LogHead]:
+    """Sign a head over the locked petition's log, without storing it."""
+    return _sign(petition, now)
 
 
 def log_receipt_current(

@@ -1,17 +1,26 @@
 """Signing, withdrawing and invalidating signatures; erasing personal data."""
 
+import hashlib
 import ipaddress
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from accounts.ratelimit import recent_counts
+from config import rows
 from petitions import permissions
 from petitions.models import (
     AbuseReport,
@@ -22,6 +31,7 @@ from petitions.models import (
     Signature,
     Sponsorship,
 )
+from petitions.services.batching import GroupCommit, Waiter
 from petitions.services.common import (
     count_broadcast,
     petition_lock,
@@ -31,6 +41,8 @@ from petitions.services.common import (
 from petitions.services.log import (
     LOG_FIELDS,
     log_append,
+    log_entry_pending,
+    log_head_pending,
     log_receipt,
     log_receipt_current,
     log_sign_head,
@@ -38,6 +50,9 @@ from petitions.services.log import (
 from votecrypto.canonical import Json, parse_identifier
 from votecrypto.errors import VoteCryptoError
 from votecrypto.petition_log import commitment
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 def ip_prefix(ip: str) -> str:
@@ -50,70 +65,87 @@ def ip_prefix(ip: str) -> str:
     return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
 
 
-def _refuse(message: str, code: str) -> ValidationError:
+def _refuse(message: "str | StrPromise", code: str) -> ValidationError:
     return ValidationError(message, code=code)
 
 
 _RECENT_SQL = (
-    "SELECT"
-    " (SELECT COUNT(*) FROM (SELECT 1 FROM petitions_signature WHERE petition_id = %s"
-    " AND ip_prefix = %s AND signed_at >= %s LIMIT %s) AS by_range),"
-    " (SELECT COUNT(*) FROM (SELECT 1 FROM petitions_signature WHERE petition_id = %s"
-    " AND email_domain = %s AND signed_at >= %s LIMIT %s) AS by_domain)"
+    "SELECT COUNT(*) FROM (SELECT 1 FROM petitions_signature WHERE petition_id = %s"
+    " AND {column} = %s AND signed_at >= %s LIMIT %s) AS recent"
 )
-"""How many recent signatures share the range and the domain, up to limits.
+"""How many recent signatures share a range or a domain, up to a limit.
 
-One round trip that reads at most ``limit`` index entries per key, instead
-of counting a busy petition's whole window on every signature."""
+Reads at most ``limit`` index entries, instead of counting a busy
+petition's whole window."""
+
+_BURST_KEYS = (
+    (BurstAlert.Kind.IP_RANGE, "ip_prefix", "PETITIONS_BURST_IP_LIMIT"),
+    (BurstAlert.Kind.EMAIL_DOMAIN, "email_domain", "PETITIONS_BURST_DOMAIN_LIMIT"),
+)
 
 
-def _bursts(petition: Petition, signature: Signature, now: datetime) -> None:
+def _burst_key(petition_id: int, kind: str, key: str) -> str:
+    # Hashed: a domain may be longer than a cache key may be.
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"petition-burst:{petition_id}:{kind}:{digest}"
+
+
+def _bursts(petition: Petition, signatures: Sequence[Signature], now: datetime) -> None:
     """Raise an alert when one range or domain signs too often; count on.
 
     An alert opens when ``limit`` signatures of the window share a range or
     domain; while it is open, each further signature from there adds one
     to it, so moderators see how many signatures the burst holds.
     """
-    since = now - timedelta(seconds=settings.PETITIONS_BURST_WINDOW_SECONDS)
-    checks = (
-        (
-            BurstAlert.Kind.IP_RANGE,
-            "ip_prefix",
-            signature.ip_prefix,
-            settings.PETITIONS_BURST_IP_LIMIT,
-        ),
-        (
-            BurstAlert.Kind.EMAIL_DOMAIN,
-            "email_domain",
-            signature.email_domain,
-            settings.PETITIONS_BURST_DOMAIN_LIMIT,
-        ),
+    window = settings.PETITIONS_BURST_WINDOW_SECONDS
+    since = now - timedelta(seconds=window)
+    # (kind, column, key, limit) -> signatures of this batch with that key
+    batch: Counter[tuple[str, str, str, int]] = Counter(
+        (kind, column, value, getattr(settings, limit_setting))
+        for signature in signatures
+        for kind, column, limit_setting in _BURST_KEYS
+        if (value := getattr(signature, column))
     )
-    if not any(key for _kind, _field, key, _limit in checks):
+    if not batch:
         return
+    # With Redis, counters of the last two windows rule out almost every
+    # signature cheaply; only a range or domain that may have reached its
+    # limit is counted exactly in the database.
+    checks = list(batch)
+    counted = recent_counts(
+        [
+            _burst_key(petition.pk, kind, key)
+            for kind, _column, key, _limit in checks
+            for _ in range(batch[(kind, _column, key, _limit)])
+        ],
+        window,
+    )
+    if counted is not None:
+        totals = iter(counted)
+        highest = {
+            check: max(next(totals) for _ in range(batch[check])) for check in checks
+        }
+        checks = [check for check in checks if highest[check] >= check[3]]
     stamp = connection.ops.adapt_datetimefield_value(since)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _RECENT_SQL,
-            [
-                value
-                for _kind, _field, key, limit in checks
-                for value in (petition.pk, key, stamp, max(limit, 0))
-            ],
-        )
-        seen = cursor.fetchone()
-    for (kind, field, key, limit), at_least in zip(checks, seen, strict=True):
-        if not key or at_least < limit:
+    for kind, column, key, limit in checks:
+        added = batch[(kind, column, key, limit)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _RECENT_SQL.format(column=column),
+                [petition.pk, key, stamp, max(limit, 0)],
+            )
+            (at_least,) = cursor.fetchone()
+        if at_least < limit:
             continue
         # An open alert counts on: one UPDATE, not a count of the whole
         # window on every signature of a busy range.
         updated = BurstAlert.objects.filter(
             petition=petition, kind=kind, key=key, resolved_at__isnull=True
-        ).update(signatures=F("signatures") + 1)
+        ).update(signatures=F("signatures") + added)
         if updated:
             continue
         recent = Signature.objects.filter(
-            petition=petition, signed_at__gte=since, **{field: key}
+            petition=petition, signed_at__gte=since, **{column: key}
         ).count()
         if recent < limit:
             continue
@@ -131,10 +163,24 @@ def _bursts(petition: Petition, signature: Signature, now: datetime) -> None:
             # Another signature of the burst opened it meanwhile: count on.
             BurstAlert.objects.filter(
                 petition=petition, kind=kind, key=key, resolved_at__isnull=True
-            ).update(signatures=F("signatures") + 1)
+            ).update(signatures=F("signatures") + added)
 
 
-@transaction.atomic
+@dataclass(eq=False)
+class _Signing:
+    """One person's request to sign, and what it got."""
+
+    user: User
+    ip: str
+    wants_updates: bool
+    signature: Signature | None = None
+    receipt: dict[str, Json] | None = None
+
+
+_group_commit: GroupCommit[_Signing] = GroupCommit()
+"""Concurrent signatures on one petition, in this process, share a commit."""
+
+
 def petition_sign(
     *,
     petition: Petition,
@@ -145,69 +191,175 @@ def petition_sign(
 ) -> tuple[Signature, dict[str, Json]]:
     """Sign a petition; return the signature and the signer's receipt (§10).
 
-    The petition row is locked before anything is read, so two requests of
-    the same person cannot both pass the "already signed" check; the unique
-    constraint on (petition, signer) backs this up.  A person who withdrew
-    may sign again: their commitment gets a new ``sign`` entry.
+    Signatures are appended under the petition's row lock, so two requests
+    of the same person cannot both pass the "already signed" check; the
+    unique constraint on (petition, signer) backs this up.  A person who
+    withdrew may sign again: their commitment gets a new ``sign`` entry.
+
+    Called outside a transaction, the signature commits on its own, in a
+    batch with the signatures that other threads of this process submit to
+    the same petition meanwhile (group commit: one lock, one signed head,
+    one commit for the batch).  Inside a transaction (or with ``now``
+    given) it is written alone, in that transaction.
     """
     if not permissions.can_sign(user):
         raise _refuse(
             _("Only citizens with a confirmed e-mail address can sign petitions."),
             "not_allowed",
         )
+    request = _Signing(user=user, ip=ip, wants_updates=wants_updates)
+    if connection.in_atomic_block or now is not None:
+        waiter = Waiter(request)
+        with transaction.atomic():
+            _sign_batch(petition, [waiter], now)
+    else:
+        waiter = _group_commit.run(
+            petition.pk, request, partial(_sign_committed, petition)
+        )
+    if waiter.error is not None:
+        raise waiter.error
+    if request.signature is None or request.receipt is None:
+        raise RuntimeError("a signature batch left a request without an answer")
+    return request.signature, request.receipt
+
+
+def _sign_committed(petition: Petition, batch: Sequence[Waiter[_Signing]]) -> None:
+    """Write a batch in its own transaction; answer nobody before the commit."""
+    committed = threading.Event()
+    try:
+        with transaction.atomic():
+            transaction.on_commit(committed.set)
+            _sign_batch(petition, batch, None)
+    except DatabaseError:
+        if committed.is_set() or len(batch) == 1:
+            raise
+        # One request's row broke the batch (nothing was written): write
+        # each alone, so only that request fails.
+        for waiter in batch:
+            waiter.item.signature = waiter.item.receipt = None
+            waiter.error = None
+            try:
+                with transaction.atomic():
+                    _sign_batch(petition, [waiter], None)
+            except DatabaseError as exc:
+                waiter.item.signature = waiter.item.receipt = None
+                waiter.error = exc
+
+
+def _sign_batch(
+    petition: Petition, batch: Sequence[Waiter[_Signing]], now: datetime | None
+) -> None:
+    """Append every acceptable signature of ``batch`` (inside a transaction).
+
+    Requests that cannot sign get their ``error``; the others get their
+    signature and a receipt under the one head signed for the batch.  The
+    batch may run in another request's thread, so refusals are lazy: each
+    is translated in its own request's language.
+    """
     # The thresholds depend on the level and territory, not on the count:
     # resolve them before the lock, so the locked section stays short.
-    targets = petition_targets(petition) if petition.level_id is not None else None
-    petition = petition_lock(petition, related=False)
+    targets = petition_targets(petition)
+    # The rows of this path are read and written with ``config.rows`` (plain
+    # SQL, no query compilation): it is the platform's hottest write.
+    locked = rows.first(Petition, lock=True, id=petition.pk)
     now = now or timezone.now()
-    if not permissions.phase_allows_signing(petition, now):
-        raise _refuse(_("This petition is not open for signatures."), "not_open")
-    # At most one row (unique per petition and signer): no ORDER BY needed.
-    existing = next(
-        iter(Signature.objects.filter(petition=petition, signer=user).order_by()[:1]),
-        None,
-    )
-    if existing is not None and existing.status == Signature.Status.COUNTED:
-        raise _refuse(_("You have already signed this petition."), "already_signed")
-    if existing is not None and existing.status == Signature.Status.INVALIDATED:
-        raise _refuse(
-            _("Your signature on this petition was invalidated by a moderator."),
-            "invalidated",
+    if locked is None or not permissions.phase_allows_signing(locked, now):
+        for waiter in batch:
+            waiter.error = _refuse(
+                gettext_lazy("This petition is not open for signatures."), "not_open"
+            )
+        return
+    petition = locked
+    existing = {
+        row.signer_id: row
+        for row in rows.where_in(
+            Signature,
+            "signer_id",
+            sorted({waiter.item.user.pk for waiter in batch}),
+            petition_id=petition.pk,
         )
-    secret = bytes(user.signer_secret)
-    mine = commitment(petition.log_id, secret)
-    appended = log_append(petition, "sign", {"commitment": mine}, now=now)
-    fields = {
-        "commitment": mine,
-        "region_id": user.region_id,
-        "status": Signature.Status.COUNTED,
-        "seq": appended.seq,
-        "signed_at": now,
-        "changed_at": now,
-        "wants_updates": wants_updates,
-        "ip_prefix": ip_prefix(ip) if ip else "",
-        "email_domain": user.email.rpartition("@")[2].lower(),
     }
-    if existing is None:
-        signature = Signature.objects.create(petition=petition, signer=user, **fields)
-    else:
-        for name, value in fields.items():
-            setattr(existing, name, value)
-        existing.petition = petition
-        existing.save()
-        signature = existing
-    petition.signature_count += 1
-    head = log_sign_head(petition, now=now)
-    petition.save(update_fields=["signature_count", *LOG_FIELDS])
+    first_of: dict[int, Waiter[_Signing]] = {}
+    accepted: list[Waiter[_Signing]] = []
+    inserts: list[models.Model] = []
+    updates: list[tuple[models.Model, list[str]]] = []
+    for waiter in batch:
+        user = waiter.item.user
+        if user.pk in first_of:
+            continue  # a second submission in the same batch: answered below
+        first_of[user.pk] = waiter
+        found = existing.get(user.pk)
+        if found is not None and found.status == Signature.Status.COUNTED:
+            waiter.error = _already_signed()
+            continue
+        if found is not None and found.status == Signature.Status.INVALIDATED:
+            waiter.error = _refuse(
+                gettext_lazy(
+                    "Your signature on this petition was invalidated by a moderator."
+                ),
+                "invalidated",
+            )
+            continue
+        secret = bytes(user.signer_secret)
+        mine = commitment(petition.log_id, secret)
+        appended, entry = log_entry_pending(petition, "sign", {"commitment": mine}, now)
+        fields = {
+            "commitment": mine,
+            "region_id": user.region_id,
+            "status": Signature.Status.COUNTED,
+            "seq": appended.seq,
+            "signed_at": now,
+            "changed_at": now,
+            "wants_updates": waiter.item.wants_updates,
+            "ip_prefix": ip_prefix(waiter.item.ip) if waiter.item.ip else "",
+            "email_domain": user.email.rpartition("@")[2].lower(),
+        }
+        if found is None:
+            signature = Signature(petition=petition, signer=user, **fields)
+            inserts.append(signature)
+        else:
+            # Signing again after a withdrawal: the commitment gets a new entry.
+            for name, value in fields.items():
+                setattr(found, name, value)
+            found.petition = petition
+            signature = found
+            updates.append((found, list(fields)))
+        inserts.append(entry)
+        waiter.item.signature = signature
+        accepted.append(waiter)
+    for waiter in batch:
+        first = first_of[waiter.item.user.pk]
+        if first is not waiter:
+            waiter.error = first.error or _already_signed()
+    if not accepted:
+        return
+    head, head_row = log_head_pending(petition, now)
+    petition.signature_count += len(accepted)
+    updates.append((petition, ["signature_count", *LOG_FIELDS]))
+    rows.write([*inserts, head_row], updates)
+    signatures = [waiter.item.signature for waiter in accepted]
     # Burst alerts need no lock: checked once committed, the row lock is
     # held a little shorter (``transaction.on_commit``).
-    transaction.on_commit(partial(_bursts, petition, signature, now))
+    transaction.on_commit(
+        partial(_bursts, petition, [s for s in signatures if s is not None], now)
+    )
     thresholds_apply(petition, now, targets)
     count_broadcast(petition)
-    receipt = log_receipt_current(
-        petition, head, seq=appended.seq, signer_secret=secret
+    for waiter, signed in zip(accepted, signatures, strict=True):
+        assert signed is not None  # noqa: S101 (set for every accepted request)
+        receipt = log_receipt_current(
+            petition,
+            head,
+            seq=signed.seq,
+            signer_secret=bytes(waiter.item.user.signer_secret),
+        )
+        waiter.item.receipt = receipt.to_json()
+
+
+def _already_signed() -> ValidationError:
+    return _refuse(
+        gettext_lazy("You have already signed this petition."), "already_signed"
     )
-    return signature, receipt.to_json()
 
 
 def signature_receipt(*, petition: Petition, user: User) -> dict[str, Json]:

@@ -137,13 +137,20 @@ def test_times_parse_and_format() -> None:
     assert format_time(value) == "2027-03-01T06:00:00Z"
     early = parse_time("0005-01-02T03:04:05Z", "t")
     assert format_time(early) == "0005-01-02T03:04:05Z"
-    for bad in ["2027-02-30T00:00:00Z", "2027-03-01T24:00:00Z", "2027-03-01T06:00:60Z"]:
+    for bad in [
+        "2027-02-30T00:00:00Z",
+        "2027-03-01T24:00:00Z",
+        "2027-03-01T06:00:60Z",
+        "2027-13-01T00:00:00Z",
+        "0000-01-01T00:00:00Z",
+    ]:
         with pytest.raises(EncodingError, match="not a valid UTC instant"):
             parse_time(bad, "t")
     for bad in [
         "2027-03-01 06:00:00Z",
         "2027-03-01T06:00:00+00:00",
         "2027-03-01T06:00:00.5Z",
+        "2027-03-01T06:00:00Z\n",
     ]:
         with pytest.raises(EncodingError, match="YYYY-MM-DD"):
             parse_time(bad, "t")
