@@ -1,12 +1,15 @@
-"""Single-row reads and writes that skip the ORM's query compiler.
+"""Rows read and written without the ORM's query compiler.
 
 Building a query through the ORM costs a few hundred microseconds of
 Python per statement, more than PostgreSQL takes to run a one-row insert.
 On the hottest write paths (a popular petition is signed hundreds of times
 a second) that compilation is most of the work, so these helpers write the
-SQL of one row once per model and field list, and adapt each value with the
-model field's own ``get_db_prep_save`` (dates, JSON and binary values are
-stored exactly as the ORM would store them, on PostgreSQL and SQLite).
+SQL of a model's rows once per model and field list, adapt each value with
+the model field's own ``get_db_prep_save`` and read values back through the
+converters the ORM applies (dates, JSON and binary values are stored and
+read exactly as through the ORM, on PostgreSQL and SQLite).  Several
+statements can share one round trip: :func:`write` for inserts and
+updates, :func:`run` for queries.
 
 They do not send ``pre_save``/``post_save`` signals (the project uses none)
 and they do not call ``Model.save()``: a model that guards its ``save()``
@@ -15,12 +18,13 @@ and they do not call ``Model.save()``: a model that guards its ``save()``
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Any, TypeVar
+from functools import cache, partial
+from typing import Any, Generic, TypeVar
 
 from django.db import connection, models
 
 M = TypeVar("M", bound=models.Model)
+R = TypeVar("R")
 
 
 def _quote(name: str) -> str:
@@ -90,6 +94,7 @@ class _Select:
     """A compiled one-table SELECT and how to turn its rows into instances."""
 
     sql: str
+    suffix: str
     attnames: list[str]
     converters: list[list[tuple[Callable[..., Any], Any]]]
 
@@ -111,7 +116,8 @@ def _select(model: type[models.Model], where: tuple[str, ...], lock: bool) -> _S
         )
         converters.append([(converter, col) for converter in found])
     return _Select(
-        sql=f"SELECT {columns} FROM {_quote(table)} WHERE {condition}{suffix}",  # noqa: S608
+        sql=f"SELECT {columns} FROM {_quote(table)} WHERE {condition}",  # noqa: S608
+        suffix=suffix,
         attnames=[field.attname for field in fields],
         converters=converters,
     )
@@ -184,21 +190,96 @@ def _instances(
     return instances
 
 
+@dataclass(frozen=True, slots=True)
+class Query(Generic[R]):
+    """A SELECT, its parameters, and how its rows are read back."""
+
+    sql: str
+    params: list[Any]
+    read: Callable[[list[tuple[Any, ...]]], list[R]]
+
+
+def select(
+    model: type[M],
+    *,
+    lock: bool = False,
+    within: tuple[str, Sequence[Any]] | None = None,
+    **where: int | str | None,
+) -> Query[M]:
+    """Return a query for the rows whose columns equal ``where``.
+
+    ``where`` names columns (``petition_id``, not ``petition``) and at
+    least one; ``within`` adds ``(name, values)``: the column is one of the
+    values.  ``lock`` reads ``FOR UPDATE`` where the database can (inside a
+    transaction).  The rows come back as full model instances, their values
+    converted as the ORM converts them.
+    """
+    return _query(model, lock, within, where)
+
+
+def _query(
+    model: type[M],
+    lock: bool,
+    within: tuple[str, Sequence[Any]] | None,
+    where: dict[str, int | str | None],
+) -> Query[M]:
+    if not where:
+        raise ValueError("a query needs at least one column to equal")
+    names = tuple(sorted(where))
+    columns = tuple(str(field.column) for field in _fields(model, names))
+    compiled = _select(model, columns, lock)
+    sql, params = compiled.sql, [where[name] for name in names]
+    if within is not None:
+        (field,) = _fields(model, [within[0]])
+        values = list(within[1])
+        marks = ", ".join(["%s"] * len(values)) or "NULL"
+        sql += f" AND {_quote(str(field.column))} IN ({marks})"
+        params += values
+    return Query(sql + compiled.suffix, params, partial(_instances, model, compiled))
+
+
+def plain(sql: str, params: Sequence[Any]) -> Query[tuple[Any, ...]]:
+    """Return a query of hand-written SQL whose rows are read as tuples."""
+    return Query(sql, list(params), list)
+
+
+def run(*queries: Query[Any]) -> list[list[Any]]:
+    """Run the queries in order; return each one's rows.
+
+    On PostgreSQL they go in one round trip (one string of statements, the
+    values bound client-side as Django binds them, the results read one
+    set after another): a lock taken by the first holds for the others,
+    which see what was committed before it was granted.
+    """
+    options = connection.settings_dict.get("OPTIONS", {})
+    together = connection.vendor == "postgresql" and not options.get(
+        "server_side_binding"
+    )
+    results: list[list[Any]] = []
+    with connection.cursor() as cursor:
+        if not together:
+            for query in queries:
+                cursor.execute(query.sql, query.params)
+                results.append(query.read(cursor.fetchall()))
+            return results
+        cursor.execute(
+            "; ".join(query.sql for query in queries),
+            [value for query in queries for value in query.params],
+        )
+        for position, query in enumerate(queries):
+            if position:
+                cursor.nextset()
+            results.append(query.read(cursor.fetchall()))
+    return results
+
+
 def first(model: type[M], *, lock: bool = False, **where: int | str | None) -> M | None:
     """Return the first row whose columns equal ``where``, or ``None``.
 
-    ``lock`` reads it ``FOR UPDATE`` where the database can (inside a
-    transaction).  ``where`` names columns (``petition_id``, not
-    ``petition``); the row comes back as a full model instance, its values
-    converted as the ORM converts them.
+    See :func:`select` for ``lock`` and ``where``.
     """
-    names = tuple(sorted(where))
-    columns = tuple(str(field.column) for field in _fields(model, names))
-    select = _select(model, columns, lock)
-    with connection.cursor() as cursor:
-        cursor.execute(select.sql, [where[name] for name in names])
-        row = cursor.fetchone()
-    return None if row is None else _instances(model, select, [row])[0]
+    (found,) = run(_query(model, lock, None, where))
+    return found[0] if found else None
 
 
 def where_in(
@@ -208,16 +289,5 @@ def where_in(
 
     ``where`` names at least one column.
     """
-    if not where:
-        raise ValueError("where_in needs at least one column to equal")
-    if not values:
-        return []
-    names = tuple(sorted(where))
-    columns = tuple(str(field.column) for field in _fields(model, names))
-    select = _select(model, columns, False)
-    (field,) = _fields(model, [name])
-    marks = ", ".join(["%s"] * len(values))
-    sql = f"{select.sql} AND {_quote(str(field.column))} IN ({marks})"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*(where[n] for n in names), *values])
-        return _instances(model, select, cursor.fetchall())
+    (found,) = run(_query(model, False, (name, values), where))
+    return found

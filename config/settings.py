@@ -110,7 +110,7 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # Instances sharing one Redis keep their counters and sessions
             # apart with a prefix of their own.

@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from accounts.models import Region
 from accounts.permissions import AnyUser
-from config import rows
 from petitions import permissions, thresholds
 from petitions.models import (
     PUBLIC_STATUSES,
@@ -72,18 +71,6 @@ def petition_get(pk: int) -> Petition | None:
 def petition_get_visible(pk: int, viewer: AnyUser) -> Petition | None:
     """Return the petition if ``viewer`` may see its page, else ``None``."""
     petition = petition_get(pk)
-    if petition is None or not permissions.can_view(viewer, petition):
-        return None
-    return petition
-
-
-def petition_get_visible_row(pk: int, viewer: AnyUser) -> Petition | None:
-    """Return the petition's own row if ``viewer`` may see it, else ``None``.
-
-    No related rows are joined: this is the signing path's read, the
-    platform's hottest, and the service re-reads the row under its lock.
-    """
-    petition = rows.first(Petition, id=pk)
     if petition is None or not permissions.can_view(viewer, petition):
         return None
     return petition

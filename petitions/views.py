@@ -298,12 +298,11 @@ def petition_sign(request: HttpRequest, pk: int) -> HttpResponse:
             )
         return redirect_to_login(reverse("petitions:detail", args=[pk]))
     user = _user(request)
-    petition = selectors.petition_get_visible_row(pk, user)
-    if petition is None:
-        raise Http404(_("No such petition."))
+    # The service reads the petition (under its lock, once per batch of
+    # signatures): this view reads it only to show a refusal.
     form = forms.SignForm(request.POST)
     if not form.is_valid():
-        return _invalid_form(request, form, petition)
+        return _invalid_form(request, form, _visible(request, pk))
     ip = client_ip(request)
     per_account = settings.PETITIONS_SIGN_RATELIMIT_ACCOUNT
     per_ip = settings.PETITIONS_SIGN_RATELIMIT_IP
@@ -317,18 +316,20 @@ def petition_sign(request: HttpRequest, pk: int) -> HttpResponse:
             _("Too many signatures in a short time. Please try again later."),
             code="ratelimited",
         )
-        response = _refused(request, error, petition)
+        response = _refused(request, error, _visible(request, pk))
         response.status_code = 429
         return response
     try:
-        signature, receipt = services.petition_sign(
-            petition=petition,
+        signature, receipt = services.petition_sign_by_id(
+            petition_id=pk,
             user=user,
             ip=ip,
             wants_updates=form.cleaned_data["wants_updates"],
         )
     except ValidationError as error:
-        return _refused(request, error, petition)
+        if error.code == "not_found":
+            raise Http404(_("No such petition.")) from None
+        return _refused(request, error, _visible(request, pk))
     if _wants_json(request):
         # The count the signature was committed with (the locked row's).
         count = signature.petition.signature_count

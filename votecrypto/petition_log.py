@@ -741,6 +741,15 @@ class PetitionLogWriter:
         }
         return self._add(Entry.from_json(value, "entry"))
 
+    def extend(self, entries: Iterable[Entry]) -> None:
+        """Append parsed entries (another writer's, read back from storage).
+
+        Each is checked against the log and time rules as :meth:`append`
+        checks a new one; their ``seq`` must continue this log's.
+        """
+        for entry in entries:
+            self._add(entry)
+
     def open(self, text_hash: str, received_at: datetime | str) -> Appended:
         """Append the ``open`` entry (SPEC §10)."""
         payload = {"petition_id": self.petition_id, "text_hash": text_hash}

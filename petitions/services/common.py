@@ -3,9 +3,11 @@
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
+from config import rows
 from config.websocket import broadcast_coalesced_on_commit
 from petitions import thresholds
 from petitions.models import Deadline, Petition, Threshold, ThresholdReached
@@ -34,36 +36,31 @@ def petition_lock(petition: Petition, *, related: bool = True) -> Petition:
 
 
 # One round trip for the level's thresholds and the territory's population
-# (every signature resolves them, so the ORM's three queries were a fifth
-# of a signature's CPU).  Ordered as ``Threshold.Meta.ordering``.
+# (every batch of signatures resolves them).  The territory is the
+# petition's region when it has one (its population may be unknown),
+# otherwise the level's country.  Ordered as ``Threshold.Meta.ordering``.
 _TARGETS_SQL = (
     "SELECT t.id, t.kind, t.signatures, t.percent, t.trigger, t.deadline_days,"
-    " l.population, r.population"
-    " FROM petitions_level l"
+    " CASE WHEN p.region_id IS NULL THEN l.population ELSE r.population END"
+    " FROM petitions_petition p"
+    " JOIN petitions_level l ON l.id = p.level_id"
     " LEFT JOIN petitions_threshold t ON t.level_id = l.id"
-    " LEFT JOIN accounts_region r ON r.id = %s"
-    " WHERE l.id = %s"
+    " LEFT JOIN accounts_region r ON r.id = p.region_id"
+    " WHERE p.id = %s"
     " ORDER BY t.signatures, t.percent"
 )
 
 
-def petition_targets(petition: Petition) -> list[thresholds.Target]:
-    """Return the petition's thresholds resolved for its territory.
+def targets_query(petition_id: int) -> rows.Query[tuple[Any, ...]]:
+    """Return the query :func:`targets_from` reads a petition's targets from."""
+    return rows.plain(_TARGETS_SQL, [petition_id])
 
-    The territory is the petition's region when it has one (its population
-    may be unknown), otherwise the level's country.
-    """
-    if petition.level_id is None:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(_TARGETS_SQL, [petition.region_id, petition.level_id])
-        found = cursor.fetchall()
+
+def targets_from(found: list[tuple[Any, ...]]) -> list[thresholds.Target]:
+    """Return the thresholds resolved for the territory, from ``targets_query``."""
     if not found:
         return []
-    level_population, region_population = found[0][6], found[0][7]
-    population = (
-        region_population if petition.region_id is not None else level_population
-    )
+    population = found[0][6]
     rules = [
         thresholds.Rule(
             id=pk,
@@ -73,10 +70,16 @@ def petition_targets(petition: Petition) -> list[thresholds.Target]:
             trigger=trigger,
             deadline_days=deadline_days,
         )
-        for pk, kind, signatures, percent, trigger, deadline_days, _l, _r in found
+        for pk, kind, signatures, percent, trigger, deadline_days, _population in found
         if pk is not None
     ]
     return thresholds.targets(rules, population)
+
+
+def petition_targets(petition: Petition) -> list[thresholds.Target]:
+    """Return the petition's thresholds resolved for its territory."""
+    (found,) = rows.run(targets_query(petition.pk))
+    return targets_from(found)
 
 
 _DEADLINE_KIND = {

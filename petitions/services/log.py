@@ -11,10 +11,10 @@ import re
 import threading
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.utils import timezone
 
 from config import rows
@@ -60,12 +60,7 @@ _ENTRIES_SQL = (
 )
 
 
-def _stored_entries(petition: Petition, start: int = 0) -> list[Entry]:
-    # Plain SQL: on a busy petition served by several processes, each
-    # append first reads the few entries the others appended meanwhile.
-    with connection.cursor() as cursor:
-        cursor.execute(_ENTRIES_SQL, [petition.pk, start])
-        found = cursor.fetchall()
+def _entries_from(found: list[tuple[Any, ...]]) -> list[Entry]:
     return [
         Entry.from_json(
             {
@@ -80,24 +75,57 @@ def _stored_entries(petition: Petition, start: int = 0) -> list[Entry]:
     ]
 
 
+def _stored_entries(petition: Petition, start: int = 0) -> list[Entry]:
+    (found,) = rows.run(rows.plain(_ENTRIES_SQL, [petition.pk, start]))
+    return _entries_from(found)
+
+
 def _matches(writer: PetitionLogWriter, petition: Petition) -> bool:
     if writer.tree_size != petition.log_size:
         return False
     return writer.tree_size == 0 or hex_bytes(writer.tree.root()) == petition.log_root
 
 
-def log_writer(petition: Petition) -> PetitionLogWriter:
-    """Return the writer holding the petition's stored log (lock held)."""
+def log_catch_up_query(petition_id: int) -> tuple[int, rows.Query[tuple[Any, ...]]]:
+    """Return where this process's copy of the log ends, and a query for the rest.
+
+    On a busy petition served by several processes, each batch first
+    reads the entries the others appended meanwhile: the signing path
+    sends this query with its others, and gives the rows to
+    :func:`log_writer`.
+    """
+    with _writers_lock:
+        writer = _writers.get(petition_id)
+    start = 0 if writer is None else writer.tree_size
+    return start, rows.plain(_ENTRIES_SQL, [petition_id, start])
+
+
+def log_writer(
+    petition: Petition, *, fetched: tuple[int, list[tuple[Any, ...]]] | None = None
+) -> PetitionLogWriter:
+    """Return the writer holding the petition's stored log (lock held).
+
+    ``fetched`` is ``(start, rows)`` from :func:`log_catch_up_query`, read
+    under the lock; without it (or when the writer moved since) the
+    entries are read here.
+    """
     with _writers_lock:
         writer = _writers.get(petition.pk)
     if writer is not None and writer.tree_size < petition.log_size:
         try:
-            for entry in _stored_entries(petition, writer.tree_size):
-                writer.append(entry.type, entry.payload(), entry.received_at)
+            if fetched is not None and fetched[0] == writer.tree_size:
+                writer.extend(_entries_from(fetched[1]))
+            else:
+                writer.extend(_stored_entries(petition, writer.tree_size))
         except ValueError:
             writer = None
     if writer is None or not _matches(writer, petition):
-        writer = PetitionLogWriter(petition.log_id, _stored_entries(petition))
+        entries = (
+            _entries_from(fetched[1])
+            if fetched is not None and fetched[0] == 0
+            else _stored_entries(petition)
+        )
+        writer = PetitionLogWriter(petition.log_id, entries)
         if not _matches(writer, petition):
             raise RuntimeError(f"the stored log of {petition.log_id} is inconsistent")
     with _writers_lock:

@@ -35,17 +35,20 @@ from petitions.services.batching import GroupCommit, Waiter
 from petitions.services.common import (
     count_broadcast,
     petition_lock,
-    petition_targets,
+    targets_from,
+    targets_query,
     thresholds_apply,
 )
 from petitions.services.log import (
     LOG_FIELDS,
     log_append,
+    log_catch_up_query,
     log_entry_pending,
     log_head_pending,
     log_receipt,
     log_receipt_current,
     log_sign_head,
+    log_writer,
 )
 from votecrypto.canonical import Json, parse_identifier
 from votecrypto.errors import VoteCryptoError
@@ -191,10 +194,32 @@ def petition_sign(
 ) -> tuple[Signature, dict[str, Json]]:
     """Sign a petition; return the signature and the signer's receipt (§10).
 
+    See :func:`petition_sign_by_id`.
+    """
+    return petition_sign_by_id(
+        petition_id=petition.pk,
+        user=user,
+        ip=ip,
+        wants_updates=wants_updates,
+        now=now,
+    )
+
+
+def petition_sign_by_id(
+    *,
+    petition_id: int,
+    user: User,
+    ip: str = "",
+    wants_updates: bool = False,
+    now: datetime | None = None,
+) -> tuple[Signature, dict[str, Json]]:
+    """Sign petition ``petition_id``; return the signature and the receipt (§10).
+
     Signatures are appended under the petition's row lock, so two requests
     of the same person cannot both pass the "already signed" check; the
     unique constraint on (petition, signer) backs this up.  A person who
     withdrew may sign again: their commitment gets a new ``sign`` entry.
+    A petition the user may not see is refused as ``not_found``.
 
     Called outside a transaction, the signature commits on its own, in a
     batch with the signatures that other threads of this process submit to
@@ -211,10 +236,10 @@ def petition_sign(
     if connection.in_atomic_block or now is not None:
         waiter = Waiter(request)
         with transaction.atomic():
-            _sign_batch(petition, [waiter], now)
+            _sign_batch(petition_id, [waiter], now)
     else:
         waiter = _group_commit.run(
-            petition.pk, request, partial(_sign_committed, petition)
+            petition_id, request, partial(_sign_committed, petition_id)
         )
     if waiter.error is not None:
         raise waiter.error
@@ -223,13 +248,13 @@ def petition_sign(
     return request.signature, request.receipt
 
 
-def _sign_committed(petition: Petition, batch: Sequence[Waiter[_Signing]]) -> None:
+def _sign_committed(petition_id: int, batch: Sequence[Waiter[_Signing]]) -> None:
     """Write a batch in its own transaction; answer nobody before the commit."""
     committed = threading.Event()
     try:
         with transaction.atomic():
             transaction.on_commit(committed.set)
-            _sign_batch(petition, batch, None)
+            _sign_batch(petition_id, batch, None)
     except DatabaseError:
         if committed.is_set() or len(batch) == 1:
             raise
@@ -240,14 +265,14 @@ def _sign_committed(petition: Petition, batch: Sequence[Waiter[_Signing]]) -> No
             waiter.error = None
             try:
                 with transaction.atomic():
-                    _sign_batch(petition, [waiter], None)
+                    _sign_batch(petition_id, [waiter], None)
             except DatabaseError as exc:
                 waiter.item.signature = waiter.item.receipt = None
                 waiter.error = exc
 
 
 def _sign_batch(
-    petition: Petition, batch: Sequence[Waiter[_Signing]], now: datetime | None
+    petition_id: int, batch: Sequence[Waiter[_Signing]], now: datetime | None
 ) -> None:
     """Append every acceptable signature of ``batch`` (inside a transaction).
 
@@ -256,28 +281,37 @@ def _sign_batch(
     batch may run in another request's thread, so refusals are lazy: each
     is translated in its own request's language.
     """
-    # The thresholds depend on the level and territory, not on the count:
-    # resolve them before the lock, so the locked section stays short.
-    targets = petition_targets(petition)
     # The rows of this path are read and written with ``config.rows`` (plain
-    # SQL, no query compilation): it is the platform's hottest write.
-    locked = rows.first(Petition, lock=True, id=petition.pk)
+    # SQL, no query compilation): it is the platform's hottest write.  The
+    # reads go in one round trip, the first taking the row lock, so the
+    # lock is held for three round trips (these, the writes, the commit).
+    start, catch_up = log_catch_up_query(petition_id)
+    locked, existing_rows, entry_rows, target_rows = rows.run(
+        rows.select(Petition, lock=True, id=petition_id),
+        rows.select(
+            Signature,
+            within=("signer_id", sorted({w.item.user.pk for w in batch})),
+            petition_id=petition_id,
+        ),
+        catch_up,
+        targets_query(petition_id),
+    )
+    petition: Petition | None = locked[0] if locked else None
     now = now or timezone.now()
-    if locked is None or not permissions.phase_allows_signing(locked, now):
-        for waiter in batch:
+    for waiter in batch:
+        if petition is None or not permissions.can_view(waiter.item.user, petition):
+            waiter.error = _refuse(gettext_lazy("No such petition."), "not_found")
+        elif not permissions.phase_allows_signing(petition, now):
             waiter.error = _refuse(
                 gettext_lazy("This petition is not open for signatures."), "not_open"
             )
+    batch = [waiter for waiter in batch if waiter.error is None]
+    if petition is None or not batch:
         return
-    petition = locked
-    existing = {
-        row.signer_id: row
-        for row in rows.where_in(
-            Signature,
-            "signer_id",
-            sorted({waiter.item.user.pk for waiter in batch}),
-            petition_id=petition.pk,
-        )
+    targets = targets_from(target_rows)
+    log_writer(petition, fetched=(start, entry_rows))
+    existing: dict[int | None, Signature] = {
+        row.signer_id: row for row in existing_rows
     }
     first_of: dict[int, Waiter[_Signing]] = {}
     accepted: list[Waiter[_Signing]] = []

@@ -95,7 +95,7 @@ def test_redis_url_selects_redis_layer_cache_and_celery() -> None:
     assert values["db_engine"] == "django.db.backends.sqlite3"
     assert values["layer"] == "channels_redis.core.RedisChannelLayer"
     assert values["layer_hosts"] == ["redis://cache.example:6379/2"]
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "config.cache.RedisCache"
     assert values["eager"] is False
     assert values["broker"] == "redis://cache.example:6379/2"
     assert values["results"] == "redis://cache.example:6379/2"

@@ -132,3 +132,25 @@ def test_backend_reads_active_users_only(citizen: User) -> None:
     citizen.is_active = False
     citizen.save(update_fields=["is_active"])
     assert backend.get_user(citizen.pk) is None
+
+
+def test_run_sends_several_queries_in_one_round_trip(
+    make_petition: Callable[..., Petition], citizen: User
+) -> None:
+    """Model rows and plain rows come back per query, in one trip on PostgreSQL."""
+    petition = make_petition()
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        locked, people, plain = rows.run(
+            rows.select(Petition, lock=True, id=petition.pk),
+            rows.select(User, within=("id", [citizen.pk, 10**9]), is_active=True),
+            rows.plain("SELECT %s, %s", [7, "seven"]),
+        )
+    assert [p.pk for p in locked] == [petition.pk]
+    assert [u.pk for u in people] == [citizen.pk]
+    assert [tuple(row) for row in plain] == [(7, "seven")]
+    selects = [q for q in queries.captured_queries if "SELECT" in q["sql"]]
+    assert len(selects) == (1 if connection.vendor == "postgresql" else 3)
+    (nobody,) = rows.run(rows.select(User, within=("id", []), is_active=True))
+    assert nobody == []
+    with pytest.raises(ValueError, match="at least one column"):
+        rows.select(User, within=("id", [1]))

@@ -127,13 +127,26 @@ def test_withdraw_without_signature_is_refused(
 
 @pytest.mark.parametrize("phase", ["draft", "sponsoring", "moderation"])
 def test_sign_unopened_is_refused(
-    make_petition: Callable[..., Petition], citizen: User, phase: str
+    make_petition: Callable[..., Petition],
+    make_user: Callable[..., User],
+    citizen: User,
+    phase: str,
 ) -> None:
-    """Unmoderated petitions cannot be signed; nothing is written."""
-    petition = make_petition(phase=phase, sponsors_required=3)
+    """Unmoderated petitions cannot be signed; nothing is written.
+
+    The creator, who sees the petition, is told it is not open; anybody
+    else that there is no such petition (it is not public yet).
+    """
+    petition = make_petition(phase=phase, sponsors_required=3, creator=citizen)
     with pytest.raises(ValidationError) as info:
         petition_sign(petition=petition, user=citizen)
     assert info.value.messages == ["This petition is not open for signatures."]
+    with pytest.raises(ValidationError) as info:
+        petition_sign(petition=petition, user=make_user())
+    assert (info.value.code, info.value.messages) == (
+        "not_found",
+        ["No such petition."],
+    )
     assert not Signature.objects.filter(petition=petition).exists()
     assert not LogEntry.objects.filter(petition=petition).exists()
 

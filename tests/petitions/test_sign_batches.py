@@ -16,6 +16,7 @@ from petitions.services import (
     heads_jsonl,
     log_jsonl,
     log_public_key,
+    petition_close,
     petition_sign,
     petition_withdraw,
     signatures_invalidate,
@@ -72,7 +73,7 @@ def test_a_batch_answers_each_request(
         _waiter(fresh),
     ]
     with transaction.atomic():
-        signing._sign_batch(petition, batch, None)
+        signing._sign_batch(petition.pk, batch, None)
     codes = [None if w.error is None else w.error.code for w in batch]  # type: ignore[attr-defined]
     assert codes == [None, "already_signed", None, "invalidated", "already_signed"]
     assert LogHead.objects.filter(petition=petition).count() == heads_before + 1
@@ -93,12 +94,19 @@ def test_a_closed_petition_refuses_the_whole_batch(
     make_petition: Callable[..., Petition], make_user: Callable[..., User]
 ) -> None:
     """When the petition is not open, every request is refused, nothing written."""
-    petition = make_petition(phase="moderation")
+    petition = petition_close(petition=make_petition())
+    hidden = make_petition(phase="moderation")
     batch = [_waiter(make_user()), _waiter(make_user())]
     with transaction.atomic():
-        signing._sign_batch(petition, batch, None)
+        signing._sign_batch(petition.pk, batch, None)
     assert [w.error.code for w in batch] == ["not_open", "not_open"]  # type: ignore[union-attr]
-    assert not LogEntry.objects.filter(petition=petition, type="sign").exists()
+    assert LogEntry.objects.filter(petition=petition, type="sign").count() == 1
+    # A petition that is not public yet does not exist for these signers.
+    batch = [_waiter(make_user())]
+    with transaction.atomic():
+        signing._sign_batch(hidden.pk, batch, None)
+    assert batch[0].error.code == "not_found"  # type: ignore[union-attr]
+    assert not LogEntry.objects.filter(petition=hidden).exists()
 
 
 def test_refusals_are_translated_in_each_requests_language(
@@ -109,7 +117,7 @@ def test_refusals_are_translated_in_each_requests_language(
     petition_sign(petition=petition, user=citizen)
     batch = [_waiter(citizen)]
     with translation.override("en"), transaction.atomic():
-        signing._sign_batch(petition, batch, None)
+        signing._sign_batch(petition.pk, batch, None)
     assert isinstance(batch[0].error, ValidationError)
     with translation.override("ru"):
         message = batch[0].error.messages[0]

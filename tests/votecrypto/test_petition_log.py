@@ -678,6 +678,18 @@ def test_writer_replays_entries_and_rejects_foreign_open() -> None:
     assert SignedHead.from_json(PETITION, head.to_json()) == head
 
 
+def test_writer_extends_with_another_writers_entries() -> None:
+    """Catching up with entries read back gives the other writer's tree."""
+    entries = _entries(("sign", "a"), ("sign", "b"), ("withdraw", "a"))
+    behind = PetitionLogWriter("p", entries[:2])
+    behind.extend(entries[2:])
+    assert behind.tree_size == len(entries)
+    assert behind.tree.root() == PetitionLogWriter("p", entries).tree.root()
+    with pytest.raises(ValueError, match="seq is 1, expected 4"):
+        behind.extend(entries[1:2])
+    assert behind.tree_size == len(entries)
+
+
 def test_empty_heads_file_leaves_head_checks_not_checked(
     sample: dict[str, Any], log_bytes: bytes
 ) -> None:
