@@ -87,6 +87,18 @@ _BURST_KEYS = (
 )
 
 
+def _recent(
+    petition: Petition, column: str, key: str, stamp: str | None, limit: int
+) -> int:
+    """Return how many signatures from ``key`` came since ``stamp`` (up to limit)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECENT_SQL.format(column=column), [petition.pk, key, stamp, max(limit, 0)]
+        )
+        (at_least,) = cursor.fetchone()
+    return int(at_least)
+
+
 def _burst_key(petition_id: int, kind: str, key: str) -> str:
     # Hashed: a domain may be longer than a cache key may be.
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
@@ -132,20 +144,17 @@ def _bursts(petition: Petition, signatures: Sequence[Signature], now: datetime) 
     stamp = connection.ops.adapt_datetimefield_value(since)
     for kind, column, key, limit in checks:
         added = batch[(kind, column, key, limit)]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _RECENT_SQL.format(column=column),
-                [petition.pk, key, stamp, max(limit, 0)],
-            )
-            (at_least,) = cursor.fetchone()
-        if at_least < limit:
+        # An open alert counts on while the burst lasts: one UPDATE, not a
+        # count of the whole window on every signature of a busy range.
+        # With Redis the counters said it lasts; without, count first.
+        if counted is None and _recent(petition, column, key, stamp, limit) < limit:
             continue
-        # An open alert counts on: one UPDATE, not a count of the whole
-        # window on every signature of a busy range.
         updated = BurstAlert.objects.filter(
             petition=petition, kind=kind, key=key, resolved_at__isnull=True
         ).update(signatures=F("signatures") + added)
         if updated:
+            continue
+        if counted is not None and _recent(petition, column, key, stamp, limit) < limit:
             continue
         recent = Signature.objects.filter(
             petition=petition, signed_at__gte=since, **{column: key}
