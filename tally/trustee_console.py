@@ -74,6 +74,11 @@ def trustee_console_strings() -> dict[str, str]:
         "not-open": _("Open your share first."),
         "wrong-key": _("Your share was dealt for another key than this election's."),
         "bad-public": _("The key ceremony's public data is damaged: {detail}"),
+        "key-proof": _(
+            "The election key's proof does not check ({detail}): refusing to use "
+            "your share with this key. Tell the officials."
+        ),
+        "checkingKey": _("Checking the election key's proof: {done} of {total}."),
         "test-opening": _(
             "The test ciphertext does not match its published opening: refusing "
             "to decrypt it. Tell the officials."

@@ -32,7 +32,8 @@ const state = { worker: null };
 function showProgress(reply) {
   progress.max = Math.max(1, reply.total);
   progress.value = reply.done;
-  const message = t(reply.stage === "classify" ? "counting" : "decrypting", reply);
+  const stages = { "key-proof": "checkingKey", classify: "counting", decrypt: "decrypting" };
+  const message = t(stages[reply.stage] ?? "decrypting", reply);
   progress.setAttribute("aria-valuetext", message);
   say(message);
 }

@@ -156,7 +156,12 @@ async function onSelftest() {
   button.disabled = true;
   say(t("selftesting"));
   try {
-    const made = await worker().call({ type: "selftest", public: state.publicValue });
+    // The key proof is checked first: a few seconds; announced every 32 rounds.
+    const made = await worker().call({ type: "selftest", public: state.publicValue }, (reply) => {
+      if (reply.done % 32 === 0) {
+        say(t("checkingKey", reply));
+      }
+    });
     $("id_share").value = cjson(made.share);
     say(t("selftestReady"));
     $("share-form").requestSubmit();

@@ -13,6 +13,8 @@ import { before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { hexBytes, hexInt } from "../../static/js/crypto/bigint.js";
+import { electionHash } from "../../static/js/crypto/ballot.js";
+import { cjson } from "../../static/js/crypto/cjson.js";
 import { computeTally, parseBoardJsonl } from "../../static/js/crypto/counting.js";
 import {
   KeyFileError,
@@ -165,14 +167,26 @@ test("The worker opens Python's key file and share box, and its test share check
   assert.equal(opened.type, "opened", opened.message);
   assert.equal(opened.index, 1);
 
+  const answers = async (message) => (await send(message)).filter((r) => r.type !== "progress");
   const changed = structuredClone(pub);
   changed.ceremony_test.plaintext += 1;
-  assert.deepEqual((await send({ type: "selftest", public: changed })).map((r) => r.code), ["test-opening"]);
+  assert.deepEqual((await answers({ type: "selftest", public: changed })).map((r) => r.code), ["test-opening"]);
+  // A key whose proof does not check is refused before the share is used.
+  const badProof = structuredClone(pub);
+  badProof.public_key.key_proof.rounds[5].a ^= 1;
+  const refused = await answers({ type: "selftest", public: badProof });
+  assert.deepEqual(refused.map((r) => [r.code, r.field]), [["key-proof", "public.public_key.key_proof.rounds[5].x"]]);
   const forged = structuredClone(pub);
   forged.trustees.v = pub.trustees.verification_keys[0].vk;
   assert.deepEqual((await send({ type: "selftest", public: forged })).map((r) => r.code), ["bad-public"]);
-  const [made] = await send({ type: "selftest", public: pub });
+  const selftest = await send({ type: "selftest", public: pub });
+  const made = selftest.at(-1);
   assert.equal(made.type, "test-share", made.message);
+  // Every round of the key proof is checked first, and reported.
+  assert.deepEqual(
+    selftest.slice(0, -1).map((r) => [r.stage, r.done]),
+    Array.from({ length: 128 }, (_, i) => ["key-proof", i + 1]),
+  );
   assert.deepEqual(Object.keys(made.share).sort(), ["index", "proof", "share"]);
   const checked = python("check-test-share", { public: pub, share: made.share, s_2: election.s_2 });
   assert.equal(checked.ok, true, checked.error);
@@ -181,6 +195,19 @@ test("The worker opens Python's key file and share box, and its test share check
 test("The worker's decryption shares are the trustee tool's file and combine in Python.", { skip }, async () => {
   const wrongHash = await send({ type: "count", manifestText: election.manifest_text, boardText: election.board_text, electionHash: "00".repeat(32) });
   assert.deepEqual(wrongHash.map((r) => r.code), ["hash-mismatch"]);
+  // A manifest whose key proof does not check is refused, whatever its hash.
+  const forged = JSON.parse(election.manifest_text);
+  forged.public_key.key_proof.rounds[0].b ^= 1;
+  const forgedReplies = await send({
+    type: "count",
+    manifestText: cjson(forged),
+    boardText: election.board_text,
+    electionHash: await electionHash(forged),
+  });
+  assert.deepEqual(
+    forgedReplies.filter((r) => r.type !== "progress").map((r) => [r.code, r.field]),
+    [["key-proof", "manifest.public_key.key_proof.rounds[0].x"]],
+  );
   const lines = election.board_text.split("\n");
   const open = await send({
     type: "count",
@@ -188,7 +215,10 @@ test("The worker's decryption shares are the trustee tool's file and combine in 
     boardText: `${lines.slice(0, -2).join("\n")}\n`,
     electionHash: election.election_hash,
   });
-  assert.deepEqual(open.map((r) => [r.code, r.message]), [["board", "the board has no close entry"]]);
+  assert.deepEqual(
+    open.filter((r) => r.type !== "progress").map((r) => [r.code, r.message]),
+    [["board", "the board has no close entry"]],
+  );
   assert.deepEqual((await send({ type: "decrypt" })).map((r) => r.code), ["not-counted"]);
 
   // The entries checked in two helper threads (check-pool.js), as in a browser.
@@ -205,7 +235,9 @@ test("The worker's decryption shares are the trustee tool's file and combine in 
   assert.deepEqual(counted.board, election.python.board);
   assert.deepEqual(counted.invalidCasts, { 2: "replay", 3: "bad-signature", 5: "audited" });
   assert.deepEqual(counted.superseded, election.python.superseded);
-  assert.ok(replies.slice(0, -1).every((r) => r.type === "progress" && r.stage === "classify"));
+  const stages = replies.slice(0, -1).map((r) => r.type === "progress" && r.stage);
+  assert.deepEqual(stages.slice(0, 128), Array(128).fill("key-proof"));
+  assert.ok(stages.slice(128).length > 0 && stages.slice(128).every((stage) => stage === "classify"));
   assert.deepEqual(replies.at(-2).done, replies.at(-2).total);
 
   const decrypted = await send({ type: "decrypt" });

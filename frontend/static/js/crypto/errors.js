@@ -64,3 +64,14 @@ export function expectList(value, field, length = undefined) {
   }
   return value;
 }
+
+/** Return `value` if it is a safe integer in `[low, high]`; throw StructureError otherwise. */
+export function expectInt(value, field, low = 0, high = Number.MAX_SAFE_INTEGER) {
+  if (!Number.isSafeInteger(value)) {
+    throw new StructureError(field, "expected an integer");
+  }
+  if (value < low || value > high) {
+    throw new StructureError(field, `integer ${value} outside [${low}, ${high}]`);
+  }
+  return value;
+}

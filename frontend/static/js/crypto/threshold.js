@@ -8,8 +8,9 @@
 
 import { bitLength, gcd, hexInt, modPow, parseHexBytes, parseHexInt, randomBits } from "./bigint.js";
 import { cjsonBytes } from "./cjson.js";
-import { CryptoError, EncodingError, StructureError, expectList, expectObject } from "./errors.js";
+import { CryptoError, EncodingError, StructureError, expectInt, expectList, expectObject } from "./errors.js";
 import { Hhex, Hint } from "./hash.js";
+import { parseKeyProof } from "./keyproof.js";
 import { encrypt, isUnit, isValidCiphertext } from "./paillier.js";
 import { sharedSecret } from "./x25519.js";
 
@@ -21,8 +22,6 @@ export const KEY_TAG = "evote-paillier/1/key";
 export const DECRYPTION_SHARE_TAG = "evote-paillier/1/decryption-share";
 /** Test plaintexts are JSON integers, below 2^53 (SPEC §1). */
 export const MAX_JSON_PLAINTEXT = 1n << 53n;
-/** Rounds of the key proof (SPEC §2.1). */
-export const KEY_PROOF_ROUNDS = 128;
 
 const KEY_BYTES = 32;
 const NONCE_BYTES = 12;
@@ -57,16 +56,6 @@ export function delta(count) {
  */
 export function proofBits(n, count) {
   return 2 * bitLength(n) + bitLength(delta(count)) + 512;
-}
-
-function expectInt(value, field, low = 0, high = Number.MAX_SAFE_INTEGER) {
-  if (!Number.isSafeInteger(value)) {
-    throw new StructureError(field, "expected an integer");
-  }
-  if (value < low || value > high) {
-    throw new StructureError(field, `integer ${value} outside [${low}, ${high}]`);
-  }
-  return value;
 }
 
 function checkHash(hash, field) {
@@ -227,7 +216,7 @@ export function parseTrusteeKeys(value, field = "trustees") {
 
 /**
  * Parse the manifest's `public_key` `{"n", "key_proof"}` strictly (the key
- * proof's shape and encodings; its check is the verifier's V1).
+ * proof's shape and encodings; `checkKeyProof` of keyproof.js checks it).
  * @param {unknown} value
  * @param {string} [field]
  * @returns {bigint} `n`.
@@ -235,16 +224,7 @@ export function parseTrusteeKeys(value, field = "trustees") {
 export function parsePublicKey(value, field = "public_key") {
   const obj = expectObject(value, field, ["key_proof", "n"]);
   const n = parseHexInt(obj.n, `${field}.n`);
-  const proof = expectObject(obj.key_proof, `${field}.key_proof`, ["rounds", "w"]);
-  parseHexInt(proof.w, `${field}.key_proof.w`);
-  expectList(proof.rounds, `${field}.key_proof.rounds`, KEY_PROOF_ROUNDS).forEach((item, i) => {
-    const where = `${field}.key_proof.rounds[${i}]`;
-    const round = expectObject(item, where, ["a", "b", "x", "z"]);
-    parseHexInt(round.x, `${where}.x`);
-    parseHexInt(round.z, `${where}.z`);
-    expectInt(round.a, `${where}.a`, 0, 1);
-    expectInt(round.b, `${where}.b`, 0, 1);
-  });
+  parseKeyProof(obj.key_proof, `${field}.key_proof`);
   if (n < 3n || n % 2n === 0n) {
     throw new StructureError(`${field}.n`, "not an odd modulus");
   }

@@ -12,6 +12,8 @@
 //   page → {type: "selftest", public}
 //       public: the ceremony's public.json (JSON value). Checks the test
 //       ciphertext's opening, then decrypts it with key_hash (§2.2 step 7).
+//       The key proof (SPEC §2.1) is checked first, in both steps below.
+//   ← {type: "progress", stage: "key-proof", done, total}
 //   ← {type: "test-share", share}          share: {"index", "share", "proof"}
 //   page → {type: "count", manifestText, boardText, electionHash}
 //       Refuses a manifest whose hash is not electionHash and a board that
@@ -19,7 +21,7 @@
 //       entry (§7) and recomputes the aggregates, kept here. The checks of
 //       each entry on its own run in helper workers (check-worker.js, via
 //       check-pool.js), which get only the manifest and the entries.
-//   ← {type: "progress", stage: "classify"|"decrypt", done, total}
+//   ← {type: "progress", stage: "key-proof"|"classify"|"decrypt", done, total}
 //   ← {type: "counted", board, counted, invalidCasts, invalidAudits, superseded}
 //   page → {type: "decrypt"}
 //       This trustee's share of every aggregate counted above, never of
@@ -27,7 +29,7 @@
 //   ← {type: "shares", shares, file}        file: the shares.json text
 //   ← {type: "error", code, message, field} on any failure; `code` is one of
 //       keyfile-unreadable, keyfile-scrypt, keyfile-passphrase, box-index,
-//       box-open, share-mismatch, not-open, wrong-key, bad-public,
+//       box-open, share-mismatch, not-open, wrong-key, bad-public, key-proof,
 //       test-opening, manifest, hash-mismatch, board, not-counted, internal.
 
 import { hexBytes, parseHexInt } from "./bigint.js";
@@ -37,6 +39,7 @@ import { cjson, parseCanonical } from "./cjson.js";
 import { boardProblems, boardReference, computeTally, makeTrusteeShares, parseBoardJsonl, trusteeSharesFile } from "./counting.js";
 import { CryptoError } from "./errors.js";
 import { KeyFileError, openKeyFile } from "./keyfile.js";
+import { checkKeyProof } from "./keyproof.js";
 import {
   checkCeremonyTest,
   checkShare,
@@ -122,7 +125,23 @@ function requireShare(n) {
   return state.share;
 }
 
-async function selftest(message) {
+/**
+ * Check the key proof (SPEC §2.1) before the share is used with the key:
+ * a key that is not a Paillier–Blum modulus is refused here, as the
+ * verifier's V1 refuses it.
+ */
+async function checkKey(n, proof, field, post) {
+  try {
+    await checkKeyProof(n, proof, field, (done, total) => post({ type: "progress", stage: "key-proof", done, total }));
+  } catch (error) {
+    if (error instanceof CryptoError) {
+      throw fail("key-proof", error);
+    }
+    throw error;
+  }
+}
+
+async function selftest(message, post) {
   let pub;
   try {
     pub = await parseCeremonyPublic(message.public);
@@ -134,6 +153,7 @@ async function selftest(message) {
   if (pub.trustees.verificationKeys[share.index - 1]?.vk !== share.vk) {
     throw new ConsoleError("wrong-key", "the share was dealt for another key");
   }
+  await checkKey(pub.n, message.public.public_key.key_proof, "public.public_key.key_proof", post);
   try {
     checkCeremonyTest(pub.n, pub.test);
   } catch (error) {
@@ -158,6 +178,7 @@ async function count(message, post) {
   if (hash !== message.electionHash) {
     throw new ConsoleError("hash-mismatch", "the manifest does not match the published election hash", "manifest");
   }
+  await checkKey(parseHexInt(manifest.public_key.n), manifest.public_key.key_proof, "manifest.public_key.key_proof", post);
   let entries;
   try {
     entries = parseBoardJsonl(message.boardText);
@@ -219,7 +240,7 @@ export async function handleMessage(message, post) {
     if (message?.type === "open") {
       post(await open(message));
     } else if (message?.type === "selftest") {
-      post(await selftest(message));
+      post(await selftest(message, post));
     } else if (message?.type === "count") {
       post(await count(message, post));
     } else if (message?.type === "decrypt") {
