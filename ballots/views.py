@@ -99,7 +99,7 @@ def election_detail(request: HttpRequest, election_id: str) -> HttpResponse:
     ]
     latest = head_latest(election=election)
     trustee = trustee_for_user(election=election, user=request.user)
-    trustees = list(election.trustees.all())
+    trustees = trustee_progress(election=election)
     public = ceremony_public(election) if manage else None
     return render(
         request,
@@ -110,7 +110,7 @@ def election_detail(request: HttpRequest, election_id: str) -> HttpResponse:
             "trustees": trustees,
             # The key ceremony's progress, for the officials who follow it.
             "key_hash": public.key_hash if public else "",
-            "test_shares": sum(1 for seat in trustees if seat.test_share_json),
+            "test_shares": sum(1 for seat in trustees if seat.has_test_share),
             "events": election_events(election=election),
             "can_manage": manage,
             "targets": [

@@ -229,10 +229,14 @@ def tally_status_json(*, election: Election) -> dict[str, Json]:
 class TrusteeProgress:
     """What one trustee has done so far (nothing secret)."""
 
+    pk: int
+    """The trustee seat's primary key (for the officials' actions on it)."""
     index: int
     name: str
     has_key: bool
     """The X25519 public key is registered."""
+    has_share_box: bool
+    """The dealer's share box for this trustee is stored (§2.2 step 6)."""
     has_test_share: bool
     """The ceremony's test share was accepted (stored only once checked)."""
     has_uploaded: bool
@@ -244,9 +248,11 @@ def trustee_progress(*, election: Election) -> list[TrusteeProgress]:
     uploaded = set(share_uploads(election=election).values_list("index", flat=True))
     return [
         TrusteeProgress(
+            pk=trustee.pk,
             index=trustee.index,
             name=trustee.name,
             has_key=bool(trustee.x25519_public_key),
+            has_share_box=bool(trustee.share_box_json),
             has_test_share=bool(trustee.test_share_json),
             has_uploaded=trustee.index in uploaded,
         )

@@ -39,6 +39,7 @@ WORKER_CODES = (
     "share-mismatch",
     "not-open",
     "wrong-key",
+    "key-proof",
     "bad-public",
     "test-opening",
     "manifest",
@@ -91,10 +92,11 @@ def test_progress_says_who_has_acted(counted: Setup) -> None:
         actor=trustee_user(counted, 3),
         data=cjson(trustee_shares(counted, 3).to_json()),
     )
+    seats = {t.index: t.pk for t in counted.election.trustees.all()}
     assert trustee_progress(election=counted.election) == [
-        TrusteeProgress(1, "Trustee 1", True, True, False),
-        TrusteeProgress(2, "Trustee 2", True, True, False),
-        TrusteeProgress(3, "Trustee 3", True, False, True),
+        TrusteeProgress(seats[1], 1, "Trustee 1", True, True, True, False),
+        TrusteeProgress(seats[2], 2, "Trustee 2", True, True, True, False),
+        TrusteeProgress(seats[3], 3, "Trustee 3", True, True, False, True),
     ]
 
 
