@@ -302,6 +302,11 @@ def consultation_update(
         setattr(consultation, name, values[name])
     locked.save(update_fields=list(changes))
     _record_event(locked, official, now, ConsultationEvent.Action.EDITED, changes)
+    if "starts_at" in changes or "ends_at" in changes:
+        # People who follow it planned around the dates: tell them.
+        transaction.on_commit(
+            lambda: notify_followers_task.delay(locked.pk, "rescheduled")
+        )
     return locked
 
 

@@ -10,7 +10,7 @@ from django.utils import translation
 
 from participation.models import Consultation, Response
 
-NOTIFY_EVENTS = ("opened", "closed", "report")
+NOTIFY_EVENTS = ("opened", "closed", "report", "rescheduled")
 
 
 @shared_task(name="participation.campaigns_detect", acks_late=True)
@@ -54,7 +54,8 @@ def _message(
 
 @shared_task(name="participation.notify_followers", acks_late=True)
 def notify_followers(consultation_id: int, event: str) -> int:
-    """E-mail every follower that the consultation opened, closed or reported."""
+    """E-mail every follower that the consultation opened, closed, reported
+    or changed its dates ("rescheduled": the new dates are in the e-mail)."""
     if event not in NOTIFY_EVENTS:
         raise ValueError(f"unknown event {event!r}")
     consultation = Consultation.objects.filter(pk=consultation_id).first()

@@ -370,3 +370,45 @@ def test_delete_refused_once_closed(closed: Consultation, official: User) -> Non
     with pytest.raises(ValidationError, match="part of the public record"):
         consultation_delete(consultation=closed, official=official, now=NOW)
     assert Consultation.objects.filter(pk=closed.pk).exists()
+
+
+def test_followers_hear_of_new_dates_in_their_language(
+    open_now: Consultation,
+    official: User,
+    citizen: User,
+    other_citizen: User,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """A new closing time is e-mailed to followers; a new title alone is not."""
+    from django.core import mail
+
+    from participation.services import follow_set
+
+    other_citizen.preferred_language = "ru"
+    other_citizen.save(update_fields=["preferred_language"])
+    for person in (citizen, other_citizen):
+        follow_set(consultation=open_now, user=person, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        consultation_update(
+            consultation=open_now,
+            official=official,
+            **_details(open_now, title="Parks law (corrected)"),
+            now=NOW,
+        )
+    assert mail.outbox == []
+    ends_at = datetime(2030, 3, 1, 18, 0, tzinfo=timezone.get_current_timezone())
+    with django_capture_on_commit_callbacks(execute=True):
+        consultation_update(
+            consultation=open_now,
+            official=official,
+            **_details(open_now, ends_at=ends_at),
+            now=NOW,
+        )
+    by_person = {m.to[0]: m for m in mail.outbox}
+    assert sorted(by_person) == sorted([citizen.email, other_citizen.email])
+    english = by_person[citizen.email]
+    assert english.subject == "New dates for the consultation: Parks law (corrected)"
+    assert "until March 1, 2030, 6 p.m." in english.body
+    russian = by_person[other_citizen.email]
+    assert russian.subject != english.subject
+    assert "2030" in russian.body
