@@ -167,6 +167,26 @@ PETITIONS_SIGN_RATELIMIT_IP = (env_int("PETITIONS_SIGN_LIMIT_IP", 120), 3600)
 PETITIONS_BURST_WINDOW_SECONDS = 600
 PETITIONS_BURST_IP_LIMIT = env_int("PETITIONS_BURST_IP_LIMIT", 20)
 PETITIONS_BURST_DOMAIN_LIMIT = env_int("PETITIONS_BURST_DOMAIN_LIMIT", 200)
+# The webmail providers most people use: a popular petition gets hundreds of
+# signatures from each of them every ten minutes, so a "burst" of one says
+# nothing and would bury the real alerts.  Their signatures are still
+# watched by IP range.
+PETITIONS_BURST_DOMAIN_IGNORE = env_list(
+    "PETITIONS_BURST_DOMAIN_IGNORE",
+    [
+        "gmail.com",
+        "mail.ru",
+        "yandex.ru",
+        "yandex.kz",
+        "inbox.ru",
+        "list.ru",
+        "bk.ru",
+        "outlook.com",
+        "hotmail.com",
+        "icloud.com",
+        "yahoo.com",
+    ],
+)
 CELERY_BEAT_SCHEDULE["petitions.sign_heads"] = {
     "task": "petitions.sign_heads",
     "schedule": 60.0,

@@ -110,16 +110,20 @@ def _bursts(petition: Petition, signatures: Sequence[Signature], now: datetime) 
 
     An alert opens when ``limit`` signatures of the window share a range or
     domain; while it is open, each further signature from there adds one
-    to it, so moderators see how many signatures the burst holds.
+    to it, so moderators see how many signatures the burst holds.  The big
+    webmail domains (``PETITIONS_BURST_DOMAIN_IGNORE``) are watched by
+    range only.
     """
     window = settings.PETITIONS_BURST_WINDOW_SECONDS
     since = now - timedelta(seconds=window)
     # (kind, column, key, limit) -> signatures of this batch with that key
+    ignored = {domain.lower() for domain in settings.PETITIONS_BURST_DOMAIN_IGNORE}
     batch: Counter[tuple[str, str, str, int]] = Counter(
         (kind, column, value, getattr(settings, limit_setting))
         for signature in signatures
         for kind, column, limit_setting in _BURST_KEYS
         if (value := getattr(signature, column))
+        and not (column == "email_domain" and value in ignored)
     )
     if not batch:
         return

@@ -241,6 +241,27 @@ def test_open_burst_alert_counts_on(
     assert (alert.key, alert.signatures) == ("203.0.113.0/24", 5)
 
 
+def test_big_webmail_domains_raise_no_domain_alert(
+    make_petition: Callable[..., Petition],
+    make_user: Callable[..., User],
+    settings: object,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """Many signers from a listed webmail domain are normal; others alert."""
+    settings.PETITIONS_BURST_DOMAIN_LIMIT = 3  # type: ignore[attr-defined]
+    settings.PETITIONS_BURST_DOMAIN_IGNORE = ["Gmail.com"]  # type: ignore[attr-defined]
+    petition = make_petition()
+    for number in range(4):
+        for domain in ("gmail.com", "bots.example"):
+            user = make_user(email=f"signer{number}@{domain}")
+            with django_capture_on_commit_callbacks(execute=True):
+                petition_sign(petition=petition, user=user, ip=f"10.{number}.0.1")
+    alerts = BurstAlert.objects.filter(petition=petition)
+    assert [(a.kind, a.key, a.signatures) for a in alerts] == [
+        ("domain", "bots.example", 4)
+    ]
+
+
 def test_erasure_keeps_log_and_count(
     make_petition: Callable[..., Petition], make_user: Callable[..., User]
 ) -> None:
