@@ -43,45 +43,53 @@ def _split(size: int) -> int:
 class MerkleTree:
     """An append-only RFC 9162 tree over leaf hashes (SPEC §6).
 
-    ``_levels[h][i]`` is the hash of the complete subtree of ``2^h`` leaves
+    Level ``h`` holds the hash of every complete subtree of ``2^h`` leaves
     starting at leaf ``i·2^h``; appending a leaf adds at most one node per
     level, so appends cost ``O(1)`` amortised.  Every subtree that the
     RFC 9162 recursion reaches is either such a complete, aligned subtree
     or splits into one plus a smaller rest, so roots and proofs of any
     prefix need only ``O(log n)`` cached nodes each.
+
+    Each level is one ``bytearray`` of 32-byte nodes: about 64 bytes per
+    leaf in all, so a server can keep the tree of a log of millions of
+    entries in memory.
     """
 
     __slots__ = ("_levels",)
 
     def __init__(self, leaf_hashes: Iterable[bytes] = ()) -> None:
         """Start a tree holding ``leaf_hashes`` in order."""
-        self._levels: list[list[bytes]] = [[]]
+        self._levels: list[bytearray] = [bytearray()]
         for leaf in leaf_hashes:
             self.append(leaf)
 
     def __len__(self) -> int:
         """Return the number of leaves."""
-        return len(self._levels[0])
+        return len(self._levels[0]) // HASH_LENGTH
 
     @property
     def size(self) -> int:
         """Return the number of leaves (the current ``tree_size``)."""
-        return len(self._levels[0])
+        return len(self._levels[0]) // HASH_LENGTH
+
+    def _node(self, height: int, position: int) -> bytes:
+        start = position * HASH_LENGTH
+        return bytes(self._levels[height][start : start + HASH_LENGTH])
 
     def append(self, leaf: bytes) -> int:
         """Append one leaf hash and return its index."""
         if len(leaf) != HASH_LENGTH:
             raise ValueError(f"a leaf hash has {HASH_LENGTH} bytes, got {len(leaf)}")
-        index = len(self._levels[0])
-        self._levels[0].append(leaf)
-        height, node = 0, leaf
-        while len(self._levels[height]) % 2 == 0:
+        index = self.size
+        self._levels[0] += leaf
+        height, node = 0, bytes(leaf)
+        while (len(self._levels[height]) // HASH_LENGTH) % 2 == 0:
             level = self._levels[height]
-            node = node_hash(level[-2], node)
+            node = node_hash(bytes(level[-2 * HASH_LENGTH : -HASH_LENGTH]), node)
             height += 1
             if height == len(self._levels):
-                self._levels.append([])
-            self._levels[height].append(node)
+                self._levels.append(bytearray())
+            self._levels[height] += node
         return index
 
     def append_entry(self, entry: Json) -> int:
@@ -90,13 +98,15 @@ class MerkleTree:
 
     def leaf(self, index: int) -> bytes:
         """Return the leaf hash at ``index``."""
-        return self._levels[0][index]
+        if not 0 <= index < self.size:
+            raise IndexError(f"leaf {index} outside [0, {self.size})")
+        return self._node(0, index)
 
     def _subtree(self, start: int, end: int) -> bytes:
         """Return ``MTH(D[start:end])`` for ``0 ≤ start < end ≤ size``."""
         width = end - start
         if width & (width - 1) == 0 and start % width == 0:
-            return self._levels[width.bit_length() - 1][start // width]
+            return self._node(width.bit_length() - 1, start // width)
         k = _split(width)
         return node_hash(self._subtree(start, start + k), self._subtree(start + k, end))
 

@@ -657,21 +657,39 @@ class PetitionLogWriter:
     The writer refuses anything that would make the log fail
     :func:`verify_log`: entries out of order in type or time, an entry
     earlier than a head already signed, a head earlier than its last entry.
+
+    With ``keep_entries=False`` it keeps only the Merkle tree and the last
+    entry (a server whose entries are stored elsewhere, with a log of
+    millions of signatures in memory): :attr:`entries`, :meth:`receipt`
+    and :meth:`log_jsonl` then refuse.
     """
 
-    def __init__(self, petition_id: str, entries: Iterable[Entry] = ()) -> None:
+    def __init__(
+        self,
+        petition_id: str,
+        entries: Iterable[Entry] = (),
+        *,
+        keep_entries: bool = True,
+    ) -> None:
         """Start the log of ``petition_id``, replaying ``entries`` if given."""
         self.petition_id = parse_identifier(petition_id, "petition_id")
-        self._entries: list[Entry] = []
+        self._entries: list[Entry] | None = [] if keep_entries else None
+        self._size = 0
+        self._last: Entry | None = None
         self._tree = merkle.MerkleTree()
         self._heads: list[SignedHead] = []
         for entry in entries:
             self._add(entry)
 
+    def _kept(self) -> list[Entry]:
+        if self._entries is None:
+            raise ValueError("this writer keeps no entries (keep_entries=False)")
+        return self._entries
+
     @property
     def entries(self) -> tuple[Entry, ...]:
         """Return the entries so far."""
-        return tuple(self._entries)
+        return tuple(self._kept())
 
     @property
     def heads(self) -> tuple[SignedHead, ...]:
@@ -686,12 +704,12 @@ class PetitionLogWriter:
     @property
     def tree_size(self) -> int:
         """Return the number of entries."""
-        return len(self._entries)
+        return self._size
 
     def _add(self, entry: Entry) -> Appended:
         """Append a parsed entry after checking the log and time rules."""
-        seq = len(self._entries)
-        last = self._entries[-1] if self._entries else None
+        seq = self._size
+        last = self._last
         received = parse_time(entry.received_at, "received_at")
         problem = None
         if entry.seq != seq:
@@ -717,9 +735,12 @@ class PetitionLogWriter:
             )
         if problem is not None:
             raise ValueError(f"cannot append {entry.type} at seq {seq}: {problem}")
-        self._entries.append(entry)
         leaf = entry.leaf_hash()
         self._tree.append(leaf)
+        if self._entries is not None:
+            self._entries.append(entry)
+        self._last = entry
+        self._size += 1
         return Appended(seq, entry, leaf)
 
     def append(
@@ -734,7 +755,7 @@ class PetitionLogWriter:
         payload raises the same error family.
         """
         value = {
-            "seq": len(self._entries),
+            "seq": self._size,
             "type": entry_type,
             "received_at": protocol_time(received_at, "received_at"),
             "payload": dict(payload),
@@ -782,8 +803,8 @@ class PetitionLogWriter:
         """
         text = protocol_time(timestamp, "timestamp")
         at = parse_time(text, "timestamp")
-        if self._entries and at < parse_time(
-            self._entries[-1].received_at, "received_at"
+        if self._last is not None and at < parse_time(
+            self._last.received_at, "received_at"
         ):
             raise ValueError(
                 f"timestamp {text} is earlier than the last entry's received_at"
@@ -817,7 +838,7 @@ class PetitionLogWriter:
             raise ValueError(
                 f"the head of tree_size {chosen.tree_size} does not include seq {seq}"
             )
-        entry = self._entries[seq]
+        entry = self._kept()[seq]
         if entry.type != "sign" or entry.commitment != commitment(
             self.petition_id, signer_secret
         ):
@@ -826,7 +847,7 @@ class PetitionLogWriter:
 
     def log_jsonl(self) -> bytes:
         """Return the log as its published ``.jsonl`` bytes."""
-        return jsonl_file(entry.to_json() for entry in self._entries)
+        return jsonl_file(entry.to_json() for entry in self._kept())
 
     def heads_jsonl(self) -> bytes:
         """Return the signed heads as their published ``.jsonl`` bytes."""

@@ -125,7 +125,9 @@ def log_writer(
             if fetched is not None and fetched[0] == 0
             else _stored_entries(petition)
         )
-        writer = PetitionLogWriter(petition.log_id, entries)
+        # The entries are in the database: keep only the tree (about 64
+        # bytes per entry) and the last entry, per petition and process.
+        writer = PetitionLogWriter(petition.log_id, entries, keep_entries=False)
         if not _matches(writer, petition):
             raise RuntimeError(f"the stored log of {petition.log_id} is inconsistent")
     with _writers_lock:

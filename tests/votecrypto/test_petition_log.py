@@ -690,6 +690,30 @@ def test_writer_extends_with_another_writers_entries() -> None:
     assert behind.tree_size == len(entries)
 
 
+def test_writer_without_entries_keeps_the_tree_and_the_rules() -> None:
+    """A server's writer keeps no entries but builds the same tree and heads."""
+    entries = _entries(("sign", "a"), ("sign", "b"))
+    full = PetitionLogWriter("p", entries)
+    lean = PetitionLogWriter("p", entries[:1], keep_entries=False)
+    lean.extend(entries[1:])
+    assert lean.tree_size == full.tree_size == 3
+    assert lean.tree.root() == full.tree.root()
+    appended = lean.sign("c" * 64, "2027-01-01T00:05:00Z")
+    assert appended.seq == 3
+    with pytest.raises(ValueError, match="earlier than"):
+        lean.sign("d" * 64, "2027-01-01T00:04:00Z")
+    with pytest.raises(ValueError, match="earlier than the last entry"):
+        lean.sign_head("2027-01-01T00:04:59Z", bytes(32))
+    lean.sign_head("2027-01-01T00:05:00Z", bytes(32))
+    for refused in (
+        lambda: lean.entries,
+        lean.log_jsonl,
+        lambda: lean.receipt(1, bytes(32)),
+    ):
+        with pytest.raises(ValueError, match="keeps no entries"):
+            refused()
+
+
 def test_empty_heads_file_leaves_head_checks_not_checked(
     sample: dict[str, Any], log_bytes: bytes
 ) -> None:
