@@ -174,7 +174,7 @@ p = Petition.objects.get(pk=int(sys.argv[1]))
 report = verify_log(log_jsonl(p), heads_jsonl(p), bytes.fromhex(log_public_key()),
                     claimed_count=p.signature_count)
 print(json.dumps({"ok": report.ok, "count": p.signature_count,
-                  "entries": report.entries}))
+                  "entries": report.entries, "heads": p.heads.count()}))
 """
 
 
@@ -623,7 +623,9 @@ def main() -> None:
         check = _python(CHECK, env, str(petition))
         print(
             f"log check: {'VERIFIED' if check['ok'] else 'NOT VERIFIED'}, "
-            f"count {check['count']}, {check['entries']} entries"
+            f"count {check['count']}, {check['entries']} entries, "
+            f"{check['heads']} signed heads (group commit: "
+            f"{check['entries'] / max(1, check['heads']):.1f} entries per head)"
         )
     finally:
         for server in servers:
