@@ -75,6 +75,15 @@ class ConsultationForm(ConsultationDetailsForm):
     )
 
 
+class AttachmentForm(forms.Form):
+    """Add one PDF to a published consultation."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    file = forms.FileField(
+        label=_("PDF file"), help_text=_("PDF files only, at most 10 MB.")
+    )
+
+
 def _to_minute(value: datetime) -> datetime:
     return value.replace(second=0, microsecond=0)
 

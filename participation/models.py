@@ -487,6 +487,8 @@ class ConsultationEvent(models.Model):
 
     class Action(models.TextChoices):
         EDITED = "edited", _("Details changed")
+        ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+        ATTACHMENT_REMOVED = "attachment_removed", _("Attachment removed")
         DELETED = "deleted", _("Deleted")
 
     consultation = models.ForeignKey(

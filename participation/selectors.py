@@ -14,6 +14,7 @@ from accounts.models import User
 from accounts.permissions import AnyUser
 from participation.document import BlockChange, KeyedBlock, diff_versions
 from participation.models import (
+    Attachment,
     Campaign,
     ChangeLink,
     Comment,
@@ -119,6 +120,11 @@ class ConsultationEventView:
 
 
 def _field_change(name: str, old: str, new: str) -> FieldChangeView:
+    if name == "attachments":
+        # An attachment added or removed: its title before and after.
+        return FieldChangeView(
+            capfirst(str(Attachment._meta.verbose_name)), old, new, False
+        )
     model_field = Consultation._meta.get_field(name)
     label = capfirst(str(getattr(model_field, "verbose_name", name)))
     if name in DATE_FIELDS:

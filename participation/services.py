@@ -243,13 +243,8 @@ def consultation_update(
     """
     _require_manager(official)
     now = _now(now)
-    locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    locked = _require_changeable(consultation, now)
     status = locked.status_at(now)
-    if status == Status.REPORT_PUBLISHED:
-        raise ValidationError(
-            _("The report is published; the consultation can no longer change."),
-            code="report_published",
-        )
     title, summary, department = title.strip(), summary.strip(), department.strip()
     if not title:
         raise ValidationError(_("A title is required."), code="title")
@@ -308,6 +303,75 @@ def consultation_update(
             lambda: notify_followers_task.delay(locked.pk, "rescheduled")
         )
     return locked
+
+
+def _require_changeable(consultation: Consultation, now: datetime) -> Consultation:
+    """Lock the consultation; refuse once its report is published."""
+    locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if locked.status_at(now) == Status.REPORT_PUBLISHED:
+        raise ValidationError(
+            _("The report is published; the consultation can no longer change."),
+            code="report_published",
+        )
+    return locked
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    consultation: Consultation,
+    official: User,
+    title: str,
+    upload: UploadedFile,
+    now: datetime | None = None,
+) -> Attachment:
+    """Add a PDF to a published consultation, until its report is published.
+
+    The addition is recorded in the consultation's history.
+    """
+    _require_manager(official)
+    now = _now(now)
+    locked = _require_changeable(consultation, now)
+    validate_pdf(upload)
+    attachment = Attachment.objects.create(
+        consultation=locked,
+        title=title.strip() or upload.name or _("Attachment"),
+        file=upload,
+        size=upload.size or 0,
+    )
+    _record_event(
+        locked,
+        official,
+        now,
+        ConsultationEvent.Action.ATTACHMENT_ADDED,
+        {"attachments": ["", attachment.title]},
+    )
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(
+    *, attachment: Attachment, official: User, now: datetime | None = None
+) -> None:
+    """Remove an attachment (a wrong or outdated file) until the report.
+
+    The removal is recorded in the history; the file is deleted once the
+    transaction commits.
+    """
+    _require_manager(official)
+    now = _now(now)
+    locked = _require_changeable(attachment.consultation, now)
+    _record_event(
+        locked,
+        official,
+        now,
+        ConsultationEvent.Action.ATTACHMENT_REMOVED,
+        {"attachments": [attachment.title, ""]},
+    )
+    storage, name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def _record_event(

@@ -15,6 +15,12 @@ urlpatterns = [
     path("<int:pk>/follow/", views.follow, name="follow"),
     path("<int:pk>/manage/", views.manage, name="manage"),
     path("<int:pk>/edit/", views.consultation_edit, name="edit"),
+    path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/remove/",
+        views.attachment_remove,
+        name="attachment_remove",
+    ),
     path("<int:pk>/delete/", views.consultation_delete, name="delete"),
     path("<int:pk>/opinion-map/", views.opinion_map, name="opinion_map"),
     path("<int:pk>/versions/new/", views.version_create, name="version_create"),

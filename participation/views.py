@@ -26,6 +26,7 @@ from accounts.ratelimit import client_ip, ratelimit_hits
 from accounts.roles import MODERATOR, OFFICIAL, user_has_role
 from participation import selectors, services
 from participation.forms import (
+    AttachmentForm,
     ChangeLinkForm,
     CommentEditForm,
     CommentForm,
@@ -519,9 +520,54 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "participation/consultation_form.html",
-        {"form": form, "consultation": consultation},
+        {
+            "form": form,
+            "consultation": consultation,
+            "attachments": consultation.attachments.all(),
+            "attachment_form": AttachmentForm(),
+        },
         status=http_status,
     )
+
+
+@role_required(OFFICIAL)
+@require_POST
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a PDF to a published consultation (until its report)."""
+    consultation = selectors.consultation_get(pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _refuse(request, _form_errors(form), 400)
+    try:
+        services.attachment_add(
+            consultation=consultation,
+            official=_user(request),
+            title=form.cleaned_data["title"],
+            upload=form.cleaned_data["file"],
+        )
+    except ValidationError as error:
+        status = 409 if error.code == "report_published" else 400
+        return _refuse(request, list(error.messages), status)
+    messages.success(request, _("The attachment is added."))
+    return HttpResponseRedirect(reverse("participation:edit", args=[pk]))
+
+
+@role_required(OFFICIAL)
+@require_POST
+def attachment_remove(
+    request: HttpRequest, pk: int, attachment_pk: int
+) -> HttpResponse:
+    """Remove an attachment of a consultation (until its report)."""
+    consultation = selectors.consultation_get(pk)
+    attachment = consultation.attachments.filter(pk=attachment_pk).first()
+    if attachment is None:
+        raise Http404(_("No such attachment."))
+    try:
+        services.attachment_remove(attachment=attachment, official=_user(request))
+    except ValidationError as error:
+        return _refuse(request, list(error.messages), 409)
+    messages.success(request, _("The attachment is removed."))
+    return HttpResponseRedirect(reverse("participation:edit", args=[pk]))
 
 
 @role_required(OFFICIAL)

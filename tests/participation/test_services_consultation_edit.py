@@ -412,3 +412,55 @@ def test_followers_hear_of_new_dates_in_their_language(
     russian = by_person[other_citizen.email]
     assert russian.subject != english.subject
     assert "2030" in russian.body
+
+
+def test_officials_add_and_remove_attachments_until_the_report(
+    open_now: Consultation,
+    closed: Consultation,
+    official: User,
+    citizen: User,
+    settings: Any,
+    tmp_path: Path,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    """A PDF is added and removed (its file with it); both are in the history.
+
+    Bad files, citizens and published reports are refused, nothing written.
+    """
+    from participation.services import attachment_add, attachment_remove
+
+    settings.MEDIA_ROOT = tmp_path
+    pdf = SimpleUploadedFile("budget.pdf", b"%PDF-1.4\n%b\n", "application/pdf")
+    added = attachment_add(
+        consultation=open_now, official=official, title=" Budget ", upload=pdf, now=NOW
+    )
+    assert (added.title, added.size) == ("Budget", 12)
+    path = Path(added.file.path)
+    assert path.read_bytes() == b"%PDF-1.4\n%b\n"
+    not_pdf = SimpleUploadedFile("notes.pdf", b"hello", "application/pdf")
+    with pytest.raises(ValidationError):
+        attachment_add(
+            consultation=open_now, official=official, title="", upload=not_pdf, now=NOW
+        )
+    with pytest.raises(PermissionDenied):
+        attachment_remove(attachment=added, official=citizen, now=NOW)
+    assert open_now.attachments.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        attachment_remove(attachment=added, official=official, now=NOW)
+    assert open_now.attachments.count() == 0
+    assert not path.exists()
+    history = consultation_events(open_now)
+    assert [
+        (v.action, [(c.label, c.old, c.new) for c in v.changes]) for v in history
+    ] == [
+        ("Attachment added", [("Attachment", "", "Budget")]),
+        ("Attachment removed", [("Attachment", "Budget", "")]),
+    ]
+    report_publish(consultation=closed, official=official, summary="Done.", now=NOW)
+    late = SimpleUploadedFile("late.pdf", b"%PDF-1.4\n", "application/pdf")
+    with pytest.raises(ValidationError) as caught:
+        attachment_add(
+            consultation=closed, official=official, title="Late", upload=late, now=NOW
+        )
+    assert caught.value.code == "report_published"
+    assert closed.attachments.count() == 0

@@ -266,3 +266,49 @@ def test_edit_pages_render_in_every_language(
     assert save in pages["edit"].content.decode()
     assert history in pages["manage"].content.decode()
     assert f'<html lang="{language}"' in pages["delete"].content.decode()
+
+
+def test_official_adds_and_removes_an_attachment_on_the_edit_page(
+    make_consultation: Callable[..., Consultation],
+    official: User,
+    citizen: User,
+    client: Client,
+    settings: Any,
+    tmp_path: Any,
+) -> None:
+    """The edit page lists attachments with a remove button and an add form."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    now = timezone.now()
+    consultation = make_consultation(
+        starts_at=now - timedelta(days=1), ends_at=now + timedelta(days=9)
+    )
+    add_url = _url("attachment_add", consultation.pk)
+    pdf = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n", "application/pdf")
+    assert (
+        login_verified(Client(), citizen).post(add_url, {"file": pdf}).status_code
+        == 403
+    )
+    assert consultation.attachments.count() == 0
+    official_client = login_verified(client, official)
+    missing = official_client.post(add_url, {"title": "Plan"})
+    assert missing.status_code == 400
+    pdf = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n", "application/pdf")
+    response = official_client.post(add_url, {"title": "Plan", "file": pdf})
+    assert response.status_code == 302
+    attachment = consultation.attachments.get()
+    page = official_client.get(_url("edit", consultation.pk)).content.decode()
+    assert "Plan" in page
+    assert _url("attachment_remove", consultation.pk, attachment.pk) in page
+    other = make_consultation()
+    wrong = official_client.post(_url("attachment_remove", other.pk, attachment.pk))
+    assert wrong.status_code == 404
+    removed = official_client.post(
+        _url("attachment_remove", consultation.pk, attachment.pk)
+    )
+    assert removed.status_code == 302
+    assert consultation.attachments.count() == 0
+    assert ConsultationEvent.objects.filter(
+        consultation=consultation, action="attachment_removed"
+    ).exists()
