@@ -2,6 +2,7 @@
 
 import hashlib
 import ipaddress
+import logging
 import threading
 from collections import Counter
 from collections.abc import Sequence
@@ -193,6 +194,8 @@ class _Signing:
     receipt: dict[str, Json] | None = None
 
 
+logger = logging.getLogger(__name__)
+
 _group_commit: GroupCommit[_Signing] = GroupCommit()
 """Concurrent signatures on one petition, in this process, share a commit."""
 
@@ -268,8 +271,13 @@ def _sign_committed(petition_id: int, batch: Sequence[Waiter[_Signing]]) -> None
         with transaction.atomic():
             transaction.on_commit(committed.set)
             _sign_batch(petition_id, batch, None)
-    except DatabaseError:
-        if committed.is_set() or len(batch) == 1:
+    except Exception as exc:
+        if committed.is_set():
+            # The batch is written and every request has its answer; what
+            # failed ran after the commit (an alert check, a task, a push).
+            logger.exception("after committing signatures on petition %s", petition_id)
+            return
+        if not isinstance(exc, DatabaseError) or len(batch) == 1:
             raise
         # One request's row broke the batch (nothing was written): write
         # each alone, so only that request fails.
@@ -279,9 +287,9 @@ def _sign_committed(petition_id: int, batch: Sequence[Waiter[_Signing]]) -> None
             try:
                 with transaction.atomic():
                     _sign_batch(petition_id, [waiter], None)
-            except DatabaseError as exc:
+            except DatabaseError as error:
                 waiter.item.signature = waiter.item.receipt = None
-                waiter.error = exc
+                waiter.error = error
 
 
 def _sign_batch(

@@ -181,3 +181,26 @@ def test_signers_waiting_for_the_lock_are_written_in_one_batch(
     assert sorted(r["seq"] for r in outcomes.values()) == list(range(2, 8))
     for receipt in outcomes.values():
         assert str(_report(petition, receipt).receipt.status) == "counted"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_after_the_commit_does_not_undo_the_answer(
+    make_petition: Callable[..., Petition],
+    make_user: Callable[..., User],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The signature is committed: the signer gets the receipt, the error a log."""
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("alert check failed")
+
+    petition = make_petition()
+    person = make_user()
+    monkeypatch.setattr(signing, "_bursts", broken)
+    signature, receipt = petition_sign(petition=petition, user=person, ip="10.0.0.1")
+    assert receipt["seq"] == signature.seq == 2
+    assert Signature.objects.filter(petition=petition, signer=person).exists()
+    assert str(_report(petition, receipt).receipt.status) == "counted"
+    assert "after committing signatures on petition" in caplog.text
+    assert "alert check failed" in caplog.text
