@@ -10,7 +10,6 @@ The cache must be shared by all processes in production (Redis: set
 separately, so the effective limit is multiplied by the number of workers.
 """
 
-import threading
 import time
 from collections.abc import Sequence
 
@@ -18,9 +17,10 @@ import redis
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+
+from config.cache import RedisCache
 
 KEY_PREFIX = "dauys:ratelimit"
 
@@ -57,24 +57,12 @@ def ratelimit_hit(key: str, limit: int, window_seconds: int) -> bool:
     return int(count) <= limit
 
 
-_clients: dict[str, redis.Redis] = {}
-_clients_lock = threading.Lock()
-
-
 def _redis_client() -> "redis.Redis | None":
-    """Return a long-lived client of the cache's Redis, or None (not Redis).
-
-    redis-py's connection pool notices a fork and reconnects in the child.
-    """
+    """Return the cache's Redis client, or None (the cache is not Redis)."""
     backend = caches["default"]
     if not isinstance(backend, RedisCache):
         return None
-    location: str = backend._servers[0]  # type: ignore[attr-defined]
-    with _clients_lock:
-        client = _clients.get(location)
-        if client is None:
-            client = _clients[location] = redis.Redis.from_url(location)
-    return client
+    return backend.client()
 
 
 def ratelimit_hits(checks: Sequence[tuple[str, int, int]]) -> bool:

@@ -36,3 +36,12 @@ class RedisCache(DjangoRedisCache):
         """Configure the cache as Django's Redis cache does."""
         super().__init__(server, params)
         self._class = _ReusingClient
+
+    def client(self) -> redis.Redis:
+        """Return the (reused) client of the cache's Redis, for pipelines.
+
+        Keys sent through it directly must be made with
+        ``make_and_validate_key``, as the cache makes its own.
+        """
+        client: redis.Redis = self._cache.get_client(write=True)
+        return client

@@ -280,14 +280,3 @@ def first(model: type[M], *, lock: bool = False, **where: int | str | None) -> M
     """
     (found,) = run(_query(model, lock, None, where))
     return found[0] if found else None
-
-
-def where_in(
-    model: type[M], name: str, values: Sequence[Any], **where: int | str | None
-) -> list[M]:
-    """Return the rows whose ``name`` is in ``values`` and columns equal ``where``.
-
-    ``where`` names at least one column.
-    """
-    (found,) = run(_query(model, False, (name, values), where))
-    return found

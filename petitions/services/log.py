@@ -147,12 +147,18 @@ def _next_time(petition: Petition, now: datetime | None) -> str:
     return max(stamp, petition.last_received_at, petition.last_head_at)
 
 
-def _append(
+def log_entry_pending(
     petition: Petition,
     entry_type: EntryType,
     payload: Mapping[str, Json],
-    now: datetime | None,
+    now: datetime | None = None,
 ) -> tuple[Appended, LogEntry]:
+    """Append one entry to the locked petition's log, without storing it.
+
+    Updates the petition's log fields in memory and returns the entry and
+    its row; the caller stores the row (``log_append``, or with the rest of
+    a batch through ``config.rows.write``) and the petition's fields.
+    """
     writer = log_writer(petition)
     appended = writer.append(entry_type, payload, _next_time(petition, now))
     petition.log_size = writer.tree_size
@@ -168,7 +174,10 @@ def _append(
     return appended, row
 
 
-def _sign(petition: Petition, now: datetime | None) -> tuple[SignedHead, LogHead]:
+def log_head_pending(
+    petition: Petition, now: datetime | None = None
+) -> tuple[SignedHead, LogHead]:
+    """Sign a head over the locked petition's whole log, without storing it."""
     writer = log_writer(petition)
     head = sign_head(
         PETITION,
@@ -201,38 +210,16 @@ def log_append(
     Updates the petition's log fields in memory; the caller saves them
     (``update_fields=LOG_FIELDS``).
     """
-    appended, row = _append(petition, entry_type, payload, now)
+    appended, row = log_entry_pending(petition, entry_type, payload, now)
     rows.insert(row)
     return appended
 
 
 def log_sign_head(petition: Petition, *, now: datetime | None = None) -> SignedHead:
     """Sign and store a head over the locked petition's whole log."""
-    head, row = _sign(petition, now)
+    head, row = log_head_pending(petition, now)
     rows.insert(row)
     return head
-
-
-def log_entry_pending(
-    petition: Petition,
-    entry_type: EntryType,
-    payload: Mapping[str, Json],
-    now: datetime | None = None,
-) -> tuple[Appended, LogEntry]:
-    """Append one entry to the locked petition's log, without storing it.
-
-    Returns the entry and its row; the caller stores the row (with
-    ``config.rows.write``, together with the others of a batch) and the
-    petition's log fields before the transaction commits.
-    """
-    return _append(petition, entry_type, payload, now)
-
-
-def log_head_pending(
-    petition: Petition, now: datetime | None = None
-) -> tuple[SignedHead, LogHead]:
-    """Sign a head over the locked petition's log, without storing it."""
-    return _sign(petition, now)
 
 
 def log_receipt_current(

@@ -14,6 +14,7 @@ from accounts.ratelimit import (
     ratelimit_hits,
     ratelimit_request,
 )
+from tests.redis_cache import redis_cache
 
 
 def test_allows_up_to_the_limit_then_refuses() -> None:
@@ -107,33 +108,11 @@ def test_hits_bad_arguments(limit: int, window: int) -> None:
 @pytest.mark.integration
 def test_hits_on_redis_in_one_round_trip() -> None:
     """On Redis the pipeline counts like the cache path, with expiring keys."""
-    import os
-
-    import redis
-
-    layers = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-            "KEY_PREFIX": "dauys-test-ratelimit",
-        }
-    }
-    client = redis.Redis.from_url(os.environ["REDIS_URL"])
-
-    def forget() -> None:
-        # Only this test's keys: the Redis database also holds Celery's queues.
-        for key in client.keys("dauys-test-ratelimit:*"):
-            client.delete(key)
-
-    forget()
-    with override_settings(CACHES=layers):
-        try:
-            assert _hits_twice_over(2) == [True, True, False, False]
-            keys = client.keys("dauys-test-ratelimit:*")
-            assert len(keys) == 2
-            assert all(0 < client.ttl(key) <= 61 for key in keys)
-            # The cache reads the same counters.
-            assert ratelimit_hit("ip:10.0.0.1", 5, 60) is True
-            assert ratelimit_hit("ip:10.0.0.1", 5, 60) is False
-        finally:
-            forget()
+    with redis_cache("dauys-test-ratelimit") as client:
+        assert _hits_twice_over(2) == [True, True, False, False]
+        keys = client.keys("dauys-test-ratelimit:*")
+        assert len(keys) == 2
+        assert all(0 < client.ttl(key) <= 61 for key in keys)
+        # The cache reads the same counters.
+        assert ratelimit_hit("ip:10.0.0.1", 5, 60) is True
+        assert ratelimit_hit("ip:10.0.0.1", 5, 60) is False

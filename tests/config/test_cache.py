@@ -1,12 +1,10 @@
 """The Redis cache backend reuses its client objects (sessions read it always)."""
 
-import os
-
 import pytest
 from django.core.cache import caches
-from django.test import override_settings
 
 from config.cache import RedisCache
+from tests.redis_cache import redis_cache
 
 pytestmark = pytest.mark.integration
 
@@ -15,14 +13,7 @@ PREFIX = "dauys-test-cache"
 
 def test_values_round_trip_through_one_client() -> None:
     """Set, get, add and delete work; every call uses the same client object."""
-    settings = {
-        "default": {
-            "BACKEND": "config.cache.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-            "KEY_PREFIX": PREFIX,
-        }
-    }
-    with override_settings(CACHES=settings):
+    with redis_cache(PREFIX):
         cache = caches["default"]
         assert isinstance(cache, RedisCache)
         try:

@@ -1,13 +1,11 @@
 """Burst alerts with Redis: counters rule out quiet ranges before the database."""
 
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import redis
 from django.db import connection
-from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from accounts import ratelimit
@@ -15,6 +13,7 @@ from accounts.models import User
 from accounts.ratelimit import recent_counts
 from petitions.models import BurstAlert, Petition
 from petitions.services import petition_sign
+from tests.redis_cache import redis_cache as use_redis_cache
 
 PREFIX = "dauys-test-bursts"
 
@@ -22,26 +21,8 @@ PREFIX = "dauys-test-bursts"
 @pytest.fixture
 def redis_cache() -> Iterator[redis.Redis]:
     """Use a Redis cache with this test's own key prefix; forget its keys after."""
-    client = redis.Redis.from_url(os.environ["REDIS_URL"])
-
-    def forget() -> None:
-        # Only this test's keys: the Redis database also holds Celery's queues.
-        for key in client.keys(f"{PREFIX}:*"):
-            client.delete(key)
-
-    forget()
-    caches = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["REDIS_URL"],
-            "KEY_PREFIX": PREFIX,
-        }
-    }
-    with override_settings(CACHES=caches):
-        try:
-            yield client
-        finally:
-            forget()
+    with use_redis_cache(PREFIX) as client:
+        yield client
 
 
 def test_recent_counts_needs_redis() -> None:

@@ -96,7 +96,7 @@ def test_write_inserts_and_updates_in_one_round_trip(
     assert petition.signature_count == 41
 
 
-def test_where_in_selects_by_a_list(
+def test_select_within_a_list(
     make_petition: Callable[..., Petition], make_user: Callable[..., User]
 ) -> None:
     """Rows whose column is in a list, among those equal to the conditions."""
@@ -110,13 +110,20 @@ def test_where_in_selects_by_a_list(
     Signature.objects.create(
         petition=other, signer=people[0], commitment="ef" * 32, seq=5
     )
-    found = rows.where_in(
-        Signature, "signer_id", [people[0].pk, people[2].pk], petition_id=petition.pk
+    (found,) = rows.run(
+        rows.select(
+            Signature,
+            within=("signer_id", [people[0].pk, people[2].pk]),
+            petition_id=petition.pk,
+        )
     )
     assert sorted(s.signer_id for s in found) == sorted([people[0].pk, people[2].pk])
-    assert rows.where_in(Signature, "signer_id", [], petition_id=petition.pk) == []
+    (nobody,) = rows.run(
+        rows.select(Signature, within=("signer_id", []), petition_id=petition.pk)
+    )
+    assert nobody == []
     with pytest.raises(ValueError, match="at least one column"):
-        rows.where_in(Signature, "signer_id", [people[0].pk])
+        rows.select(Signature, within=("signer_id", [people[0].pk]))
 
 
 def test_backend_reads_active_users_only(citizen: User) -> None:
